@@ -34,6 +34,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FedCoreTests", dependencies: ["FedCore"]),
+        .testTarget(name: "FedWireTests", dependencies: ["FedWire"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,7 @@
 /// exactly the code that rejected the request.
 public struct FedError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong; the raw value is the wire `ErrorCode` number.
-    public enum Code: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+    public enum Code: UInt32, Sendable, CaseIterable {
         case unspecified = 0
         case malformedEnvelope = 1
         case unsupportedVersion = 2
@@ -38,8 +38,8 @@ public struct FedError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidSlice = 30
         case unexpectedMessage = 31
 
-        /// The code's name in snake case, as logs and metrics print it.
-        public var description: String {
+        /// The code's name in snake case (`malformed_envelope`), as logs, metrics and fixtures print it.
+        public var name: String {
             var out = ""
             for ch in String(describing: self as Code) {
                 if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
@@ -60,5 +60,5 @@ public struct FedError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `code: detail`, as shown to users.
-    public var description: String { "\(code): \(detail)" }
+    public var description: String { "\(code.name): \(detail)" }
 }

@@ -18,7 +18,7 @@ public final class SharedBuffer: @unchecked Sendable {
     private let release: @Sendable (UnsafeMutableRawPointer?) -> Void
 
     /// Allocates `count` bytes aligned to 64 bytes and lets `fill` write them once.
-    public init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+    public init<E: Error>(count: Int, fill: (UnsafeMutableRawBufferPointer) throws(E) -> Void) throws(E) {
         precondition(count >= 0, "SharedBuffer size must not be negative")
         let pointer = count == 0 ? nil : UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64)
         do {
@@ -61,8 +61,9 @@ public final class SharedBuffer: @unchecked Sendable {
 
     /// Reads the bytes inside `body`; the pointer must not escape it.
     @inlinable
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withExtendedLifetime(self) { try body(rawBytes) }
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        defer { withExtendedLifetime(self) {} }
+        return try body(rawBytes)
     }
 
     /// The bytes as a raw buffer; only valid while `self` is alive. Prefer ``withUnsafeBytes(_:)``.
@@ -98,8 +99,8 @@ public struct Frame: Sendable {
 
     /// Reads the frame's bytes inside `body`; the pointer must not escape it.
     @inlinable
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try buffer.withUnsafeBytes { all in
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try buffer.withUnsafeBytes { (all) throws(E) in
             try body(UnsafeRawBufferPointer(rebasing: all[offset..<(offset + count)]))
         }
     }

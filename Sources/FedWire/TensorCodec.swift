@@ -1,0 +1,172 @@
+import CZlib
+import FedCore
+
+/// Reusable working memory for codecs (shuffle planes, top-k magnitudes). Not thread-safe: give each
+/// thread its own, and reuse it so steady-state encoding allocates nothing but the output frame.
+public final class CodecScratch {
+    private var storage: UnsafeMutableRawBufferPointer = .init(start: nil, count: 0)
+    /// Magnitudes buffer for top-k selection.
+    public var magnitudes: [Float] = []
+
+    /// Empty scratch; it grows on first use.
+    public init() {}
+
+    deinit { storage.deallocate() }
+
+    /// A buffer of at least `count` bytes, valid until the next call.
+    public func bytes(_ count: Int) -> UnsafeMutableRawBufferPointer {
+        if storage.count < count {
+            storage.deallocate()
+            storage = .allocate(byteCount: count, alignment: 64)
+        }
+        return UnsafeMutableRawBufferPointer(rebasing: storage[0..<count])
+    }
+}
+
+/// How to encode a float32 tensor for the wire.
+public struct TensorEncoding: Sendable, Hashable {
+    /// The codec to use.
+    public var codec: Codec
+    /// Seed for q8/q4 rounding (change it every upload).
+    public var seed: UInt64 = 0
+    /// Fraction kept by top-k.
+    public var fraction: Float = 0.01
+    /// Attach a CRC-32 of the frame.
+    public var checksum: Bool = false
+    /// Mark the values as a delta against the received model.
+    public var isDelta: Bool = false
+
+    /// An encoding with the given codec and defaults for the rest.
+    public init(codec: Codec, seed: UInt64 = 0, fraction: Float = 0.01, checksum: Bool = false, isDelta: Bool = false) {
+        self.codec = codec
+        self.seed = seed
+        self.fraction = fraction
+        self.checksum = checksum
+        self.isDelta = isDelta
+    }
+
+    /// Parses `raw`, `lz4`, `shuffle-lz4`, `q8`, `q4` or `topk:<fraction>`.
+    public init(parsing text: String) throws(FedError) {
+        if text.hasPrefix("topk:") {
+            guard let f = Float(text.dropFirst(5)), f > 0, f <= 1 else {
+                throw FedError(.invalidArgument, "'\(text)': topk needs a fraction in (0, 1], e.g. topk:0.01")
+            }
+            self.init(codec: .topK, fraction: f)
+            return
+        }
+        guard let codec = Codec.allCases.first(where: { $0.description == text && $0 != .topK }) else {
+            throw FedError(.invalidArgument, "unknown codec '\(text)'; use raw, lz4, shuffle-lz4, q8, q4 or topk:<fraction>")
+        }
+        self.init(codec: codec)
+    }
+}
+
+/// Encodes and decodes single tensor frames. Each codec writes into the frame buffer it returns or
+/// into the caller's output buffer; nothing else is allocated once `scratch` has grown.
+public enum TensorCodec {
+    /// Encodes float32 `values` (a whole tensor or the slice starting at `sliceStart`).
+    ///
+    /// Lossless codecs fall back to `raw` when they would not shrink the data.
+    /// - Throws: `.nonFiniteValue` for NaN/inf with lossy codecs.
+    public static func encode(name: String, shape: [Int], values: UnsafeBufferPointer<Float>, sliceStart: Int = 0,
+                              encoding: TensorEncoding, scratch: CodecScratch) throws(FedError) -> (TensorHeader, Frame) {
+        let raw = UnsafeRawBufferPointer(values)
+        var header = TensorHeader(name: name, shape: shape, dtype: .float32, codec: encoding.codec,
+                                  rawBytes: raw.count, encodedBytes: 0)
+        header.isDelta = encoding.isDelta
+        let whole = shape.reduce(1, *)
+        if sliceStart != 0 || values.count != whole {
+            header.sliceStart = sliceStart
+            header.sliceElements = values.count
+        }
+        var frame: Frame
+        switch encoding.codec {
+        case .raw:
+            frame = Frame(buffer: SharedBuffer(copying: raw))
+        case .lz4, .shuffleLZ4:
+            let capacity = LZ4Chunks.maxEncodedSize(rawBytes: raw.count)
+            var used = 0
+            let buffer = SharedBuffer(count: capacity) { out in
+                if encoding.codec == .lz4 {
+                    used = LZ4Chunks.encode(raw, into: out)
+                } else {
+                    let planes = scratch.bytes(raw.count)
+                    ByteShuffle.shuffle(raw, into: planes, elementSize: 4)
+                    used = LZ4Chunks.encode(UnsafeRawBufferPointer(planes), into: out)
+                }
+            }
+            if used >= raw.count {
+                header.codec = .raw
+                frame = Frame(buffer: SharedBuffer(copying: raw))
+            } else {
+                frame = Frame(buffer: buffer, count: used)
+            }
+        case .q8, .q4:
+            var scale: Float = 0
+            let buffer = try SharedBuffer(count: StochasticQuantizer.encodedBytes(count: values.count, codec: encoding.codec)) { (out) throws(FedError) in
+                scale = try StochasticQuantizer.encode(values, codec: encoding.codec, seed: encoding.seed, into: out)
+            }
+            header.scale = scale
+            header.seed = encoding.seed
+            frame = Frame(buffer: buffer)
+        case .topK:
+            let k = TopK.keptCount(values.count, fraction: encoding.fraction)
+            let buffer = try SharedBuffer(count: TopK.encodedBytes(kept: k)) { (out) throws(FedError) in
+                try TopK.encode(values, kept: k, scratch: &scratch.magnitudes, into: out)
+            }
+            header.fraction = encoding.fraction
+            header.nonzero = k
+            frame = Frame(buffer: buffer)
+        }
+        header.encodedBytes = frame.count
+        if encoding.checksum { header.crc32 = frame.withUnsafeBytes(crc32Of) }
+        return (header, frame)
+    }
+
+    /// A raw frame over float32 values already held in a shared buffer: no copy at all.
+    public static func rawFrame(name: String, shape: [Int], buffer: SharedBuffer, elementOffset: Int, count: Int,
+                                isDelta: Bool = false) -> (TensorHeader, Frame) {
+        var header = TensorHeader(name: name, shape: shape, dtype: .float32, codec: .raw, rawBytes: count * 4, encodedBytes: count * 4)
+        header.isDelta = isDelta
+        if elementOffset != 0 || count != shape.reduce(1, *) {
+            // A slice of the tensor; the caller passes the tensor's own element offset via sliceStart.
+            header.sliceElements = count
+        }
+        return (header, Frame(buffer: buffer, offset: elementOffset * 4, count: count * 4))
+    }
+
+    /// Decodes a validated frame into `output` (exactly `header.rawBytes` bytes).
+    ///
+    /// - Throws: `.checksumMismatch`, `.corruptPayload`, `.invalidCodecParams`.
+    public static func decode(_ header: TensorHeader, frame: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+                              scratch: CodecScratch) throws(FedError) {
+        precondition(output.count == header.rawBytes, "decode output must be rawBytes long")
+        if let expected = header.crc32 {
+            let actual = crc32Of(frame)
+            guard actual == expected else {
+                throw FedError(.checksumMismatch, "tensor '\(header.name)': CRC-32 \(actual) differs from the header's \(expected)")
+            }
+        }
+        switch header.codec {
+        case .raw:
+            guard frame.count == output.count else { throw FedError(.encodedSizeMismatch, "raw frame of '\(header.name)' has \(frame.count) bytes, expected \(output.count)") }
+            if frame.count > 0 { output.baseAddress!.copyMemory(from: frame.baseAddress!, byteCount: frame.count) }
+        case .lz4:
+            try LZ4Chunks.decode(frame, into: output)
+        case .shuffleLZ4:
+            let planes = scratch.bytes(output.count)
+            try LZ4Chunks.decode(frame, into: planes)
+            ByteShuffle.unshuffle(UnsafeRawBufferPointer(planes), into: output, elementSize: header.dtype.size)
+        case .q8, .q4:
+            try StochasticQuantizer.decode(frame, codec: header.codec, scale: header.scale, into: output.bindMemory(to: Float.self))
+        case .topK:
+            try TopK.decode(frame, kept: header.nonzero, into: output.bindMemory(to: Float.self))
+        }
+    }
+
+    /// CRC-32 (zlib's polynomial) of `bytes`.
+    public static func crc32Of(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress else { return 0 }
+        return UInt32(crc32_z(0, base.assumingMemoryBound(to: UInt8.self), bytes.count))
+    }
+}
