@@ -17,11 +17,11 @@ release:
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
 ## demo: a small real exchange on loopback (see README)
-demo: release
+demo: deps release
 	.build/release/fedswift demo
 
 ## test: generated-code check, Swift tests, Python tests
-test: proto-check
+test: deps proto-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build
 
