@@ -3,10 +3,11 @@ import FedCore
 
 /// Chunked LZ4 block format used by the `lz4` and `shuffle-lz4` codecs.
 ///
-/// The input is cut into chunks of ``chunkBytes`` (the last may be shorter). Each chunk is written as a
-/// little-endian `UInt32` word followed by its payload: bits 0–30 give the payload length, bit 31 set
-/// means the payload is the chunk stored as is (LZ4 could not shrink it). So an encoded frame is never
-/// more than 4 bytes per chunk larger than the input, and LZ4's `Int32` size limit never applies.
+/// The input is cut into chunks of ``chunkBytes`` (the last may be shorter), so LZ4's `Int32` size limit
+/// never applies. Each chunk is written as a little-endian `UInt32` word followed by its payload: bits
+/// 0–30 give the payload length; bit 31 set means the payload is the chunk stored as is. This encoder
+/// always writes LZ4 blocks (storing would cost a second pass over incompressible data, and the
+/// frame-level encoder sends such tensors `raw` instead); decoders must accept both forms.
 public enum LZ4Chunks {
     /// Raw bytes per chunk: 4 MiB.
     public static let chunkBytes = 1 << 22
@@ -14,7 +15,9 @@ public enum LZ4Chunks {
 
     /// Largest encoded size for `rawBytes` input bytes.
     public static func maxEncodedSize(rawBytes: Int) -> Int {
-        rawBytes + 4 * max(1, (rawBytes + chunkBytes - 1) / chunkBytes)
+        let chunks = max(1, (rawBytes + chunkBytes - 1) / chunkBytes)
+        let last = rawBytes - (chunks - 1) * chunkBytes
+        return (chunks - 1) * (4 + Int(LZ4_compressBound(Int32(chunkBytes)))) + 4 + Int(LZ4_compressBound(Int32(last)))
     }
 
     /// Compresses `input` into `output` (at least ``maxEncodedSize(rawBytes:)`` bytes); returns the bytes written.
@@ -26,20 +29,11 @@ public enum LZ4Chunks {
         while read < input.count {
             let chunk = min(chunkBytes, input.count - read)
             let payload = dst + written + 4
-            // A capacity one byte below the chunk makes LZ4 give up (return 0) instead of expanding.
             let packed = Int(LZ4_compress_default(
                 (src + read).assumingMemoryBound(to: CChar.self), payload.assumingMemoryBound(to: CChar.self),
-                Int32(chunk), Int32(chunk - 1)))
-            let word: UInt32
-            if packed > 0 {
-                word = UInt32(packed)
-                written += 4 + packed
-            } else {
-                payload.copyMemory(from: src + read, byteCount: chunk)
-                word = UInt32(chunk) | storedFlag
-                written += 4 + chunk
-            }
-            (payload - 4).storeBytes(of: word.littleEndian, as: UInt32.self)
+                Int32(chunk), LZ4_compressBound(Int32(chunk))))
+            (payload - 4).storeBytes(of: UInt32(packed).littleEndian, as: UInt32.self)
+            written += 4 + packed
             read += chunk
         }
         return written

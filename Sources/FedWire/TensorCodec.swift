@@ -64,63 +64,110 @@ public struct TensorEncoding: Sendable, Hashable {
 /// Encodes and decodes single tensor frames. Each codec writes into the frame buffer it returns or
 /// into the caller's output buffer; nothing else is allocated once `scratch` has grown.
 public enum TensorCodec {
-    /// Encodes float32 `values` (a whole tensor or the slice starting at `sliceStart`).
+    /// What an encoding into a caller's buffer produced.
+    public struct Encoded: Sendable {
+        /// Bytes written.
+        public var bytes: Int
+        /// The codec actually used (lossless codecs fall back to `raw` when they do not pay).
+        public var codec: Codec
+        /// q8/q4 scale.
+        public var scale: Float = 0
+        /// top-k entries kept.
+        public var nonzero: Int = 0
+    }
+
+    /// Bytes an output buffer needs to encode `count` float32 values with `encoding`.
+    public static func maxEncodedBytes(count: Int, encoding: TensorEncoding) -> Int {
+        switch encoding.codec {
+        case .raw: count * 4
+        case .lz4, .shuffleLZ4: LZ4Chunks.maxEncodedSize(rawBytes: count * 4)
+        case .q8, .q4: StochasticQuantizer.encodedBytes(count: count, codec: encoding.codec)
+        case .topK: TopK.encodedBytes(kept: TopK.keptCount(count, fraction: encoding.fraction))
+        }
+    }
+
+    /// Encodes float32 `values` into `output` (at least ``maxEncodedBytes(count:encoding:)`` bytes),
+    /// allocating nothing once `scratch` has grown. Always uses `encoding.codec`.
     ///
-    /// Lossless codecs fall back to `raw` when they would not shrink the data.
+    /// - Throws: `.nonFiniteValue` for NaN/inf with lossy codecs.
+    public static func encode(_ values: UnsafeBufferPointer<Float>, encoding: TensorEncoding, into output: UnsafeMutableRawBufferPointer,
+                              scratch: CodecScratch) throws(FedError) -> Encoded {
+        let raw = UnsafeRawBufferPointer(values)
+        func copyRaw() -> Encoded {
+            if raw.count > 0 { output.baseAddress!.copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+            return Encoded(bytes: raw.count, codec: .raw)
+        }
+        switch encoding.codec {
+        case .raw:
+            return copyRaw()
+        case .lz4, .shuffleLZ4:
+            let used: Int
+            if encoding.codec == .lz4 {
+                used = LZ4Chunks.encode(raw, into: output)
+            } else {
+                let planes = scratch.bytes(raw.count)
+                ByteShuffle.shuffle(raw, into: planes, elementSize: 4)
+                used = LZ4Chunks.encode(UnsafeRawBufferPointer(planes), into: output)
+            }
+            return Encoded(bytes: used, codec: encoding.codec)
+        case .q8, .q4:
+            let scale = try StochasticQuantizer.encode(values, codec: encoding.codec, seed: encoding.seed, into: output)
+            return Encoded(bytes: StochasticQuantizer.encodedBytes(count: values.count, codec: encoding.codec), codec: encoding.codec, scale: scale)
+        case .topK:
+            let k = TopK.keptCount(values.count, fraction: encoding.fraction)
+            try TopK.encode(values, kept: k, scratch: &scratch.magnitudes, into: output)
+            return Encoded(bytes: TopK.encodedBytes(kept: k), codec: .topK, nonzero: k)
+        }
+    }
+
+    /// Encodes float32 `values` (a whole tensor or the slice starting at `sliceStart`) into a new frame.
+    ///
+    /// Lossless codecs fall back to `raw` when they would not shrink the data: a 64 KiB sample is
+    /// tried first on large tensors, so incompressible ones cost one copy, not a wasted compression.
     /// - Throws: `.nonFiniteValue` for NaN/inf with lossy codecs.
     public static func encode(name: String, shape: [Int], values: UnsafeBufferPointer<Float>, sliceStart: Int = 0,
                               encoding: TensorEncoding, scratch: CodecScratch) throws(FedError) -> (TensorHeader, Frame) {
-        let raw = UnsafeRawBufferPointer(values)
-        var header = TensorHeader(name: name, shape: shape, dtype: .float32, codec: encoding.codec,
-                                  rawBytes: raw.count, encodedBytes: 0)
+        var chosen = encoding
+        if !encoding.codec.isLossless || encoding.codec == .raw || !pays(values, encoding: encoding, scratch: scratch) {
+            chosen.codec = encoding.codec.isLossless ? .raw : encoding.codec
+        }
+        var result = Encoded(bytes: 0, codec: chosen.codec)
+        var buffer = try SharedBuffer(count: maxEncodedBytes(count: values.count, encoding: chosen)) { (out) throws(FedError) in
+            result = try encode(values, encoding: chosen, into: out, scratch: scratch)
+        }
+        if result.codec.isLossless, result.codec != .raw, result.bytes >= values.count * 4 {
+            result = Encoded(bytes: values.count * 4, codec: .raw)
+            buffer = SharedBuffer(copying: UnsafeRawBufferPointer(values))
+        }
+        var header = TensorHeader(name: name, shape: shape, dtype: .float32, codec: result.codec,
+                                  rawBytes: values.count * 4, encodedBytes: result.bytes)
         header.isDelta = encoding.isDelta
-        let whole = shape.reduce(1, *)
-        if sliceStart != 0 || values.count != whole {
+        if sliceStart != 0 || values.count != shape.reduce(1, *) {
             header.sliceStart = sliceStart
             header.sliceElements = values.count
         }
-        var frame: Frame
-        switch encoding.codec {
-        case .raw:
-            frame = Frame(buffer: SharedBuffer(copying: raw))
-        case .lz4, .shuffleLZ4:
-            let capacity = LZ4Chunks.maxEncodedSize(rawBytes: raw.count)
-            var used = 0
-            let buffer = SharedBuffer(count: capacity) { out in
-                if encoding.codec == .lz4 {
-                    used = LZ4Chunks.encode(raw, into: out)
-                } else {
-                    let planes = scratch.bytes(raw.count)
-                    ByteShuffle.shuffle(raw, into: planes, elementSize: 4)
-                    used = LZ4Chunks.encode(UnsafeRawBufferPointer(planes), into: out)
-                }
-            }
-            if used >= raw.count {
-                header.codec = .raw
-                frame = Frame(buffer: SharedBuffer(copying: raw))
-            } else {
-                frame = Frame(buffer: buffer, count: used)
-            }
-        case .q8, .q4:
-            var scale: Float = 0
-            let buffer = try SharedBuffer(count: StochasticQuantizer.encodedBytes(count: values.count, codec: encoding.codec)) { (out) throws(FedError) in
-                scale = try StochasticQuantizer.encode(values, codec: encoding.codec, seed: encoding.seed, into: out)
-            }
-            header.scale = scale
+        if result.codec == .q8 || result.codec == .q4 {
+            header.scale = result.scale
             header.seed = encoding.seed
-            frame = Frame(buffer: buffer)
-        case .topK:
-            let k = TopK.keptCount(values.count, fraction: encoding.fraction)
-            let buffer = try SharedBuffer(count: TopK.encodedBytes(kept: k)) { (out) throws(FedError) in
-                try TopK.encode(values, kept: k, scratch: &scratch.magnitudes, into: out)
-            }
+        } else if result.codec == .topK {
             header.fraction = encoding.fraction
-            header.nonzero = k
-            frame = Frame(buffer: buffer)
+            header.nonzero = result.nonzero
         }
-        header.encodedBytes = frame.count
+        let frame = Frame(buffer: buffer, count: result.bytes)
         if encoding.checksum { header.crc32 = frame.withUnsafeBytes(crc32Of) }
         return (header, frame)
+    }
+
+    /// True when a lossless codec is likely to shrink `values`: large inputs are judged on a sample.
+    private static func pays(_ values: UnsafeBufferPointer<Float>, encoding: TensorEncoding, scratch: CodecScratch) -> Bool {
+        let sample = 16_384
+        guard values.count > 4 * sample else { return true }
+        let start = (values.count - sample) / 2
+        let slice = UnsafeBufferPointer(rebasing: values[start..<(start + sample)])
+        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: maxEncodedBytes(count: sample, encoding: encoding), alignment: 64)
+        defer { out.deallocate() }
+        guard let trial = try? encode(slice, encoding: encoding, into: out, scratch: scratch) else { return false }
+        return Double(trial.bytes) < 0.97 * Double(sample * 4)
     }
 
     /// A raw frame over float32 values already held in a shared buffer: no copy at all.
