@@ -41,19 +41,29 @@ func losslessCodecsAreExact(codec: Codec) throws {
     }
 }
 
-@Test func lz4SpansSeveralChunksAndStoresIncompressibleOnes() throws {
-    // 5 M floats = 20 MB: five chunks; random mantissas make the chunks incompressible (stored).
+@Test func lz4SpansSeveralChunksAndDetectsTruncation() throws {
+    // 5 M floats = 20 MB: five chunks; random mantissas make them incompressible.
     let values = normals(5_000_000, seed: 9)
     let raw = values.withUnsafeBytes { Array($0) }
     var encoded = [UInt8](repeating: 0, count: LZ4Chunks.maxEncodedSize(rawBytes: raw.count))
     let used = raw.withUnsafeBytes { r in encoded.withUnsafeMutableBytes { LZ4Chunks.encode(r, into: $0) } }
-    #expect(used <= raw.count + 4 * 5)
+    #expect(used <= LZ4Chunks.maxEncodedSize(rawBytes: raw.count))
+    #expect(Double(used) < 1.005 * Double(raw.count))
     var back = [UInt8](repeating: 0, count: raw.count)
     try encoded[0..<used].withUnsafeBytes { e in try back.withUnsafeMutableBytes { b in try LZ4Chunks.decode(e, into: b) } }
     #expect(back == raw)
     // Truncating the frame is detected, not read past.
     #expect { try encoded[0..<(used - 3)].withUnsafeBytes { e in try back.withUnsafeMutableBytes { b in try LZ4Chunks.decode(e, into: b) } } }
         throws: { ($0 as? FedError)?.code == .corruptPayload }
+}
+
+@Test func storedChunksDecode() throws {
+    // Bit 31 of the chunk word marks a chunk stored as is; other encoders may write them.
+    let payload: [UInt8] = [1, 2, 3, 4, 5, 6]
+    let frame: [UInt8] = [6, 0, 0, 0x80] + payload
+    var out = [UInt8](repeating: 0, count: 6)
+    try frame.withUnsafeBytes { f in try out.withUnsafeMutableBytes { o in try LZ4Chunks.decode(f, into: o) } }
+    #expect(out == payload)
 }
 
 @Test func shuffleLZ4CompressesDenseWeightsWherePlainLZ4Cannot() throws {
