@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "fedswift", targets: ["fedswift"]),
         .library(name: "FedCore", targets: ["FedCore"]),
         .library(name: "FedWire", targets: ["FedWire"]),
+        .library(name: "FedAlgorithms", targets: ["FedAlgorithms"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +29,7 @@ let package = Package(
         .target(name: "CLZ4Reference", linkerSettings: [.linkedLibrary("lz4")]),
         .target(name: "FedCore"),
         .target(name: "FedWire", dependencies: ["FedCore", "FedProtoC", "CLZ4", "CZlib"]),
+        .target(name: "FedAlgorithms", dependencies: ["FedCore"]),
         .executableTarget(
             name: "fedswift",
             dependencies: [
@@ -37,6 +39,7 @@ let package = Package(
         ),
         .testTarget(name: "FedCoreTests", dependencies: ["FedCore"]),
         .testTarget(name: "FedWireTests", dependencies: ["FedWire"]),
+        .testTarget(name: "FedAlgorithmsTests", dependencies: ["FedAlgorithms"]),
     ],
     swiftLanguageModes: [.v6]
 )
