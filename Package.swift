@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "fedswift", targets: ["fedswift"]),
         .library(name: "FedCore", targets: ["FedCore"]),
         .library(name: "FedWire", targets: ["FedWire"]),
+        .library(name: "FedData", targets: ["FedData"]),
         .library(name: "FedAlgorithms", targets: ["FedAlgorithms"]),
     ],
     dependencies: [
@@ -29,16 +30,18 @@ let package = Package(
         .target(name: "CLZ4Reference", linkerSettings: [.linkedLibrary("lz4")]),
         .target(name: "FedCore"),
         .target(name: "FedWire", dependencies: ["FedCore", "FedProtoC", "CLZ4", "CZlib"]),
+        .target(name: "FedData", dependencies: ["FedCore", "CZlib"]),
         .target(name: "FedAlgorithms", dependencies: ["FedCore"]),
         .executableTarget(
             name: "fedswift",
             dependencies: [
-                "FedCore", "FedWire", "CLZ4Reference",
+                "FedCore", "FedWire", "FedData", "CLZ4Reference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "FedCoreTests", dependencies: ["FedCore"]),
         .testTarget(name: "FedWireTests", dependencies: ["FedWire"]),
+        .testTarget(name: "FedDataTests", dependencies: ["FedData"]),
         .testTarget(name: "FedAlgorithmsTests", dependencies: ["FedAlgorithms"]),
     ],
     swiftLanguageModes: [.v6]
