@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "fedswift", targets: ["fedswift"]),
         .library(name: "FedCore", targets: ["FedCore"]),
         .library(name: "FedWire", targets: ["FedWire"]),
+        .library(name: "FedNet", targets: ["FedNet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,14 +27,17 @@ let package = Package(
         ),
         .target(name: "FedCore"),
         .target(name: "FedWire", dependencies: ["FedCore", "FedProtoC", "CLZ4", "CZlib"]),
+        // Sockets on owned threads and the Transport protocol; moves [Frame], never sees model math.
+        .target(name: "FedNet", dependencies: ["FedCore", "CZeroMQ"]),
         .executableTarget(
             name: "fedswift",
             dependencies: [
-                "FedCore", "FedWire", "CLZ4",
+                "FedCore", "FedWire", "FedNet", "CLZ4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "FedCoreTests", dependencies: ["FedCore"]),
+        .testTarget(name: "FedNetTests", dependencies: ["FedNet"]),
     ],
     swiftLanguageModes: [.v6]
 )
