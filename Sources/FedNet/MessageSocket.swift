@@ -35,4 +35,7 @@ extension MessageSocket {
 
     /// SUB: subscribe to a UTF-8 topic.
     public func subscribe(_ topic: String) async throws { try await subscribe(Array(topic.utf8)) }
+
+    /// SUB: unsubscribe from a UTF-8 topic.
+    public func unsubscribe(_ topic: String) async throws { try await unsubscribe(Array(topic.utf8)) }
 }
