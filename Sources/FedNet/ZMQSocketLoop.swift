@@ -68,6 +68,8 @@ final class ZMQSocketLoop {
                 return
             }
         }
+        // Sends queued before the close still get their chance; LINGER then bounds their delivery.
+        try? flushSends(socket)
         failPending(FedError(.shutdown, "the socket was closed"))
     }
 
