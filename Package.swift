@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "fedswift", targets: ["fedswift"]),
         .library(name: "FedCore", targets: ["FedCore"]),
         .library(name: "FedWire", targets: ["FedWire"]),
+        .library(name: "FedTrain", targets: ["FedTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,14 +27,16 @@ let package = Package(
         ),
         .target(name: "FedCore"),
         .target(name: "FedWire", dependencies: ["FedCore", "FedProtoC", "CLZ4", "CZlib"]),
+        .target(name: "FedTrain", dependencies: ["FedCore", "CBLAS"]),
         .executableTarget(
             name: "fedswift",
             dependencies: [
-                "FedCore", "FedWire", "CLZ4",
+                "FedCore", "FedWire", "FedTrain", "CLZ4", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "FedCoreTests", dependencies: ["FedCore"]),
+        .testTarget(name: "FedTrainTests", dependencies: ["FedTrain"]),
     ],
     swiftLanguageModes: [.v6]
 )
