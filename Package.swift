@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "FedCore", targets: ["FedCore"]),
         .library(name: "FedWire", targets: ["FedWire"]),
         .library(name: "FedTrain", targets: ["FedTrain"]),
+        .library(name: "FedData", targets: ["FedData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,15 +29,17 @@ let package = Package(
         .target(name: "FedCore"),
         .target(name: "FedWire", dependencies: ["FedCore", "FedProtoC", "CLZ4", "CZlib"]),
         .target(name: "FedTrain", dependencies: ["FedCore", "CBLAS"]),
+        .target(name: "FedData", dependencies: ["FedCore", "CZlib"]),
         .executableTarget(
             name: "fedswift",
             dependencies: [
-                "FedCore", "FedWire", "FedTrain", "CLZ4", "CZlib",
+                "FedCore", "FedWire", "FedData", "FedTrain", "CLZ4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "FedCoreTests", dependencies: ["FedCore"]),
         .testTarget(name: "FedTrainTests", dependencies: ["FedTrain"]),
+        .testTarget(name: "FedDataTests", dependencies: ["FedData"]),
     ],
     swiftLanguageModes: [.v6]
 )

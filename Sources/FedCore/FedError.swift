@@ -39,13 +39,17 @@ public struct FedError: Error, Sendable, Hashable, CustomStringConvertible {
         case unexpectedMessage = 31
 
         /// The code's name in snake case, as logs and metrics print it.
-        public var description: String {
-            var out = ""
-            for ch in String(describing: self as Code) {
-                if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
-            }
-            return out
-        }
+        public var description: String { Code.names[Int(rawValue)] }
+
+        // Spelled out: deriving them with String(describing:) would call `description` and recurse forever.
+        private static let names = [
+            "unspecified", "malformed_envelope", "unsupported_version", "unknown_kind", "frame_count_mismatch",
+            "shape_size_mismatch", "encoded_size_mismatch", "invalid_codec_params", "message_too_large",
+            "duplicate_tensor", "unknown_codec", "unknown_d_type", "checksum_mismatch", "corrupt_payload",
+            "non_finite_value", "invalid_name", "too_many_tensors", "invalid_shape", "missing_envelope",
+            "unknown_peer", "model_mismatch", "stale_update", "session_mismatch", "transport", "timeout",
+            "invalid_argument", "io", "unauthorized", "internal", "shutdown", "invalid_slice", "unexpected_message",
+        ]
     }
 
     /// What went wrong.

@@ -7,6 +7,6 @@ struct FedSwiftCommand: AsyncParsableCommand {
         commandName: "fedswift",
         abstract: "Federated learning over ZeroMQ: simulate, serve, train and measure.",
         version: "0.1.0",
-        subcommands: [BenchCommand.self]
+        subcommands: [BenchCommand.self, PartitionCommand.self]
     )
 }
