@@ -44,7 +44,7 @@ public struct Conv2d: Layer {
             outputShape: [outChannels, g.outH, g.outW],
             parameters: [TensorSpec(name: "weight", shape: [outChannels, g.channels, kernel, kernel]),
                          TensorSpec(name: "bias", shape: [outChannels])],
-            scratchFixed: g.patch * g.pixels)
+            scratchFixed: g.patch * g.pixels + 2 * g.paddedSize)
     }
 
     /// PyTorch default: `U(−1/√fan_in, 1/√fan_in)` with `fan_in = in·kh·kw` (He et al. 2015, a = √5).
@@ -52,42 +52,46 @@ public struct Conv2d: Layer {
         Initialization.pytorchDefault(parameters, fanIn: g.patch, rng: &rng)
     }
 
+    /// Scratch: the column matrix, then the padded image (border kept 0), then the padded gradient.
+    private func scratch(_ b: LayerBuffers) -> (cols: UnsafeMutablePointer<Float>, image: UnsafeMutablePointer<Float>,
+                                                 gradient: UnsafeMutablePointer<Float>) {
+        let cols = b.scratch.assumingMemoryBound(to: Float.self)
+        return (cols, cols + g.patch * g.pixels, cols + g.patch * g.pixels + g.paddedSize)
+    }
+
     /// Per sample: columns = im2col(x), `Y[out, pixels] = W[out, patch] · columns`, plus bias.
     public func forward(_ b: LayerBuffers) {
-        let cols = b.scratch.assumingMemoryBound(to: Float.self)
+        let (cols, image, _) = scratch(b)
         let (m, n, k) = (Int32(outChannels), Int32(g.pixels), Int32(g.patch))
         let inSize = g.channels * g.height * g.width, outSize = outChannels * g.pixels
         let bias = b.parameters + outChannels * g.patch
         for s in 0..<b.batch {
             let y = b.output + s * outSize
             for c in 0..<outChannels { (y + c * g.pixels).update(repeating: bias[c], count: g.pixels) }
-            g.im2col(b.input + s * inSize, cols)
+            g.pad(b.input + s * inSize, into: image)
+            g.im2col(padded: image, cols)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, b.parameters, k, cols, n, 1, y, n)
         }
     }
 
     /// Per sample: `dW += dY · columnsᵀ`, `db += Σ dY`, `dX = col2im(Wᵀ · dY)`.
     public func backward(_ b: LayerBuffers) {
-        let cols = b.scratch.assumingMemoryBound(to: Float.self)
+        let (cols, image, padded) = scratch(b)
         let (m, n, k) = (Int32(outChannels), Int32(g.pixels), Int32(g.patch))
         let inSize = g.channels * g.height * g.width, outSize = outChannels * g.pixels
         let db = b.gradients + outChannels * g.patch
         db.update(repeating: 0, count: outChannels)
         for s in 0..<b.batch {
             let dy = b.outputGradient + s * outSize
-            g.im2col(b.input + s * inSize, cols)
+            g.pad(b.input + s * inSize, into: image)
+            g.im2col(padded: image, cols)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, n, 1, dy, n, cols, n, s == 0 ? 0 : 1, b.gradients, k)
-            for c in 0..<outChannels {
-                let plane = dy + c * g.pixels
-                var sum: Float = 0
-                for p in 0..<g.pixels { sum += plane[p] }
-                db[c] += sum
-            }
+            for c in 0..<outChannels { db[c] += Kernels.sum(dy + c * g.pixels, count: g.pixels) }
             guard let dx = b.inputGradient else { continue }
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, n, m, 1, b.parameters, k, dy, n, 0, cols, n)
-            let dxs = dx + s * inSize
-            dxs.update(repeating: 0, count: inSize)
-            g.col2im(cols, dxs)
+            padded.update(repeating: 0, count: g.paddedSize)
+            g.col2im(cols, padded: padded)
+            g.unpad(padded, into: dx + s * inSize)
         }
     }
 }

@@ -31,6 +31,7 @@ public struct MaxPool2d: Layer {
 
     /// Takes each window's maximum (first one on ties) and stores its input offset.
     public func forward(_ b: LayerBuffers) {
+        if kernel == 2 && stride == 2 { return forward2x2(b) }
         let winners = b.scratch.assumingMemoryBound(to: Int32.self)
         let planes = b.batch * channels, inPlane = height * width, outPlane = outH * outW
         for p in 0..<planes {
@@ -48,6 +49,27 @@ public struct MaxPool2d: Layer {
                     }
                     y[oh * outW + ow] = top
                     w[oh * outW + ow] = Int32(best)
+                }
+            }
+        }
+    }
+
+    /// The common 2×2, stride-2 case with selects instead of branches (random data defeats prediction).
+    private func forward2x2(_ b: LayerBuffers) {
+        let winners = b.scratch.assumingMemoryBound(to: Int32.self)
+        let planes = b.batch * channels, inPlane = height * width, outPlane = outH * outW
+        for p in 0..<planes {
+            let x = b.input + p * inPlane, y = b.output + p * outPlane, w = winners + p * outPlane
+            for oh in 0..<outH {
+                let top = 2 * oh * width, bottom = top + width
+                for ow in 0..<outW {
+                    let a = x[top + 2 * ow], c = x[top + 2 * ow + 1]
+                    let d = x[bottom + 2 * ow], e = x[bottom + 2 * ow + 1]
+                    let upper = c > a ? c : a, upperAt = top + 2 * ow + (c > a ? 1 : 0)
+                    let lower = e > d ? e : d, lowerAt = bottom + 2 * ow + (e > d ? 1 : 0)
+                    let pickLower = lower > upper
+                    y[oh * outW + ow] = pickLower ? lower : upper
+                    w[oh * outW + ow] = Int32(pickLower ? lowerAt : upperAt)
                 }
             }
         }

@@ -17,14 +17,13 @@ public struct ReLU: Layer {
 
     /// `y = max(0, x)`.
     public func forward(_ b: LayerBuffers) {
-        let count = b.batch * size
-        for i in 0..<count { b.output[i] = max(b.input[i], 0) }
+        if b.output != b.input { b.output.update(from: b.input, count: b.batch * size) }
+        Kernels.relu(b.output, count: b.batch * size)
     }
 
     /// `dx = dy · [y > 0]` (y > 0 exactly when x > 0, so the in-place output suffices).
     public func backward(_ b: LayerBuffers) {
         guard let dx = b.inputGradient else { return }
-        let count = b.batch * size
-        for i in 0..<count { dx[i] = b.output[i] > 0 ? b.outputGradient[i] : 0 }
+        Kernels.reluBackward(b.output, b.outputGradient, dx, count: b.batch * size)
     }
 }
