@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "FedNet", targets: ["FedNet"]),
         .library(name: "FedData", targets: ["FedData"]),
         .library(name: "FedAlgorithms", targets: ["FedAlgorithms"]),
+        .library(name: "FedTrain", targets: ["FedTrain"]),
+        .library(name: "FedRuntime", targets: ["FedRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,10 +38,14 @@ let package = Package(
         .target(name: "FedNet", dependencies: ["FedCore", "CZeroMQ", "CMalloc"]),
         .target(name: "FedData", dependencies: ["FedCore", "CZlib"]),
         .target(name: "FedAlgorithms", dependencies: ["FedCore"]),
+        // BLAS-backed layers, optimizers and the built-in models.
+        .target(name: "FedTrain", dependencies: ["FedCore", "CBLAS"]),
+        // Nodes, the SerialTrainer and the simulation: where transport, data, training and strategy meet.
+        .target(name: "FedRuntime", dependencies: ["FedCore", "FedWire", "FedNet", "FedData", "FedTrain", "FedAlgorithms"]),
         .executableTarget(
             name: "fedswift",
             dependencies: [
-                "FedCore", "FedWire", "FedNet", "FedData", "CLZ4Reference",
+                "FedCore", "FedWire", "FedNet", "FedData", "FedTrain", "FedAlgorithms", "FedRuntime", "CLZ4Reference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +54,7 @@ let package = Package(
         .testTarget(name: "FedNetTests", dependencies: ["FedNet"]),
         .testTarget(name: "FedDataTests", dependencies: ["FedData"]),
         .testTarget(name: "FedAlgorithmsTests", dependencies: ["FedAlgorithms"]),
+        .testTarget(name: "FedTrainTests", dependencies: ["FedTrain"]),
     ],
     swiftLanguageModes: [.v6]
 )
