@@ -51,7 +51,7 @@ public struct ClientResult: Sendable {
 }
 
 /// A selected client that produced no usable result this round.
-public struct ClientFailure: Sendable {
+public struct ClientFailure: Error, Sendable {
     /// Virtual client id.
     public var clientID: Int
     /// Why: timeout, rejected upload, lost peer.
