@@ -21,9 +21,14 @@ demo: deps release
 	.build/release/fedswift demo
 
 ## test: generated-code check, Swift tests, Python tests
-test: deps proto-check
+test: deps proto-check test-swift test-python
+
+test-swift:
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build
+
+test-python:
+	@if [ -x Clients/python/run-tests.sh ]; then Clients/python/run-tests.sh; else echo "no Python tests yet"; fi
 
 proto-check:
 	Proto/generate.sh --check
