@@ -11,7 +11,7 @@ key's UTF-8 bytes, and turns float -0.0 into +0.0 (the value a protobuf-c peer w
 """
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Any, Dict, List, Optional
 
 from ._pb import pb
 from .errors import ErrorCode, FedError
@@ -46,7 +46,7 @@ def _positive_zero(value: float) -> float:
     return 0.0 if value == 0 else float(value)
 
 
-def _scalar(key: str, value: ConfigValue) -> "pb.Scalar":
+def _scalar(key: str, value: ConfigValue) -> Any:
     s = pb.Scalar()
     if isinstance(value, bool):
         s.flag = value
@@ -63,7 +63,7 @@ def _scalar(key: str, value: ConfigValue) -> "pb.Scalar":
     return s
 
 
-def _header(h: TensorHeader, out: "pb.TensorHeader") -> None:
+def _header(h: TensorHeader, out: Any) -> None:
     out.name = h.name
     out.shape.extend(int(d) for d in h.shape)
     out.dtype = int(h.dtype)
@@ -117,7 +117,7 @@ def encode_envelope(envelope: Envelope) -> bytes:
         raise FedError(ErrorCode.INVALID_ARGUMENT, f"envelope cannot be encoded: {error}") from None
 
 
-def _config_value(s: "pb.Scalar") -> "ConfigValue | None":
+def _config_value(s: Any) -> Optional[ConfigValue]:
     which = s.WhichOneof("value")
     if which == "f64":
         return float(s.f64)
@@ -136,7 +136,7 @@ def _size(name: str, value: int, field: str) -> int:
     return int(value)
 
 
-def _unpack_header(t: "pb.TensorHeader") -> TensorHeader:
+def _unpack_header(t: Any) -> TensorHeader:
     name = t.name
     try:
         dtype = DType(t.dtype)

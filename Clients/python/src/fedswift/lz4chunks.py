@@ -11,6 +11,7 @@ import struct
 import lz4.block
 
 from .errors import ErrorCode, FedError
+from .wire import FrameLike
 
 #: Raw bytes per chunk.
 CHUNK_BYTES = 1 << 22
@@ -50,7 +51,7 @@ def encode(data: bytes, store_incompressible: bool = False) -> bytes:
     return bytes(out)
 
 
-def decode(data: bytes, raw_bytes: int) -> bytes:
+def decode(data: FrameLike, raw_bytes: int) -> bytes:
     """Decompresses a chunked frame into exactly ``raw_bytes`` bytes.
 
     Raises ``FedError(CORRUPT_PAYLOAD)`` when a chunk is truncated, inconsistent, not valid LZ4, or

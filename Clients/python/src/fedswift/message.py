@@ -11,9 +11,10 @@ from .limits import WireLimits
 from .wire import WIRE_PROTOCOL_VERSION, Codec, DType, Envelope, FrameLike, Message, TensorHeader
 
 
-def encode_message(message: Message) -> List[bytes]:
+def encode_message(message: Message) -> List[FrameLike]:
     """The multipart frames to send: the packed envelope, then the tensor frames (no topic frame)."""
-    return [encode_envelope(message.envelope)] + list(message.frames)
+    parts: List[FrameLike] = [encode_envelope(message.envelope)]
+    return parts + list(message.frames)
 
 
 def decode_message(parts: Sequence[FrameLike], limits: WireLimits = WireLimits()) -> Message:

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import splitmix
 from .errors import ErrorCode, FedError
-from .wire import Codec
+from .wire import Codec, FrameLike
 
 
 def levels(codec: Codec) -> int:
@@ -63,7 +63,7 @@ def encode(values: np.ndarray, codec: Codec, seed: int) -> Tuple[bytes, float]:
     return packed.astype(np.uint8).tobytes(), float(scale)
 
 
-def decode(frame: bytes, codec: Codec, scale: float, count: int) -> np.ndarray:
+def decode(frame: FrameLike, codec: Codec, scale: float, count: int) -> np.ndarray:
     """Float32 values ``q * (scale / s)`` (the division in float32) from a q8/q4 frame.
 
     Raises ``FedError(INVALID_CODEC_PARAMS)`` for a negative or non-finite scale and

@@ -12,6 +12,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from .errors import ErrorCode, FedError
+from .wire import FrameLike
 
 
 def kept_count(count: int, fraction: float) -> int:
@@ -48,7 +49,7 @@ def encode(values: np.ndarray, kept: int) -> bytes:
     return index.astype("<u4").tobytes() + x[index].astype("<f4").tobytes()
 
 
-def decode(frame: bytes, kept: int, count: int) -> np.ndarray:
+def decode(frame: FrameLike, kept: int, count: int) -> np.ndarray:
     """Scatters a top-k frame into ``count`` zeros.
 
     Raises ``FedError(CORRUPT_PAYLOAD)`` if an index is out of range or indices are not strictly
