@@ -25,6 +25,10 @@ test: deps proto-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build
 
+## test-python: the Python SDK's tests (venv in Clients/python/.venv)
+test-python:
+	Clients/python/run-tests.sh
+
 proto-check:
 	Proto/generate.sh --check
 
