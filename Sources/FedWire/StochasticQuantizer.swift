@@ -19,7 +19,8 @@ public enum StochasticQuantizer {
 
     /// Quantizes `values` into `output`; returns the scale (largest magnitude).
     ///
-    /// - Throws: `.nonFiniteValue` if a value is NaN or infinite.
+    /// - Throws: `.nonFiniteValue` if a value is NaN or infinite; `.invalidArgument` if the largest
+    ///   magnitude is so small (below about 4e-37) that `s / scale` overflows.
     public static func encode(_ values: UnsafeBufferPointer<Float>, codec: Codec, seed: UInt64,
                               into output: UnsafeMutableRawBufferPointer) throws(FedError) -> Float {
         precondition(codec == .q8 || codec == .q4, "not a quantizing codec")
@@ -31,6 +32,9 @@ public enum StochasticQuantizer {
         }
         let s = levels(codec)
         let inv: Float = scale > 0 ? Float(s) / scale : 0
+        guard inv.isFinite else {
+            throw FedError(.invalidArgument, "scale \(scale) is too small to quantize; send these values raw")
+        }
         let out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
         if codec == .q8 {
             for i in 0..<values.count {
