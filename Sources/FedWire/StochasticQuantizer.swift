@@ -54,11 +54,13 @@ public enum StochasticQuantizer {
 
     @inline(__always)
     private static func code(_ x: Float, inv: Float, levels: Int, seed: UInt64, index: Int) -> Int {
+        // Float selects instead of integer branches: the rounding decision is random, so a branch
+        // would be mispredicted half the time.
         let l = abs(x) * inv
         let floorL = l.rounded(.down)
         let u = SplitMix64.unitFloat(SplitMix64.mix(seed &+ UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15))
-        let q = min(Int(floorL) + (u < l - floorL ? 1 : 0), levels)
-        return x < 0 ? -q : q
+        let q = Swift.min(floorL + (u < l - floorL ? 1 : 0), Float(levels))
+        return Int(x < 0 ? -q : q)
     }
 
     /// Restores values from codes: `x = q · (scale / s)`.
