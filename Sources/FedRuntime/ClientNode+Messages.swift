@@ -149,7 +149,9 @@ extension ClientNode {
         let id = settings.id
         let uploads = self.uploads
         let upload = UploadEncoder(sender: id, session: session, task: task, encoding: encoding)
+        let delay = settings.taskDelay
         training = Task {
+            if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
             await offPool {
                 trainer.train(round: Int(task.round), clients: task.clientIDs.map { Int($0) }, global: global, config: config) { outcome in
                     if let parts = upload.encode(outcome) { uploads?.yield(parts) }

@@ -108,6 +108,7 @@ public actor ClientNode {
         return [
             Task { [weak self] in
                 for await parts in dealer.messages { await self?.onControl(parts) }
+                await self?.shutdown()  // the socket closed under us (transport shut down)
             },
             Task { [weak self] in
                 for await parts in sub.messages { await self?.onBroadcast(parts) }

@@ -70,7 +70,7 @@ public actor ServerNode {
 
     /// Asks ``run()`` to stop after the step in progress: BYE to children, results flushed, sockets closed.
     public func shutdown() {
-        if !stopping { log.info("shutting down", ["round": "\(round)"]) }
+        if !stopping && !finished { log.info("shutting down", ["round": "\(round)"]) }
         stopping = true
     }
 
@@ -136,6 +136,7 @@ public actor ServerNode {
         return [
             Task { [weak self] in
                 for await parts in router.messages { await self?.onControl(parts) }
+                await self?.shutdown()  // the socket closed under us (transport shut down)
             },
             Task { [weak self] in
                 for await parts in xpub.messages { await self?.onSubscription(parts) }

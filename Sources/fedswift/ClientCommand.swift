@@ -38,6 +38,9 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: "Dataset directory on this machine, if not where the server's is.", completion: .directory)
     var dataDir: String?
 
+    @Option(help: ArgumentHelp("Fault injection: wait this many seconds before training each task (tests, straggler demos).", visibility: .hidden))
+    var taskDelay = 0.0
+
     func validate() throws {
         guard ClientTrainerKind(rawValue: trainer) != nil else { throw ValidationError("--trainer must be sgd or echo") }
         do { _ = try ClientIDList.parse(clients) } catch { throw ValidationError(error.detail) }
@@ -52,6 +55,7 @@ struct ClientCommand: AsyncParsableCommand {
         settings.workers = workers
         settings.trainer = ClientTrainerKind(rawValue: trainer) ?? .sgd
         settings.dataDirectory = dataDir
+        settings.taskDelay = taskDelay
         let transport = try ZMQTransport()
         let client = ClientNode(settings: settings, transport: transport)
         let signals = ShutdownSignals { _ in Task { await client.shutdown() } }
