@@ -132,13 +132,6 @@ extension ClientNode {
         guard training == nil, let fit = pendingFit, let model, let trainer, let session,
               model.envelope.round == fit.envelope.round, model.envelope.session == session else { return }
         pendingFit = nil
-        let global: ModelState
-        do throws(FedError) {
-            global = try ModelCoder().decode(model, layout: FederationMessages.layout(of: model))
-        } catch {
-            log.info("cannot decode the model", ["round": "\(model.envelope.round)", "error": error.description])
-            return
-        }
         let task = fit.envelope
         let config = FederationMessages.fitSettings(task.config, base: experiment?.fit ?? FitConfig())
         var encoding = self.encoding
@@ -152,7 +145,17 @@ extension ClientNode {
         let delay = settings.taskDelay
         training = Task {
             if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
+            let log = self.log
             await offPool {
+                // Decoding a large model takes a while: do it here, off the node's executor, so
+                // heartbeats keep flowing.
+                let global: ModelState
+                do throws(FedError) {
+                    global = try ModelCoder().decode(model, layout: FederationMessages.layout(of: model))
+                } catch {
+                    log.info("cannot decode the model", ["round": "\(model.envelope.round)", "error": error.description])
+                    return
+                }
                 trainer.train(round: Int(task.round), clients: task.clientIDs.map { Int($0) }, global: global, config: config) { outcome in
                     if let parts = upload.encode(outcome) { uploads?.yield(parts) }
                 }

@@ -150,7 +150,9 @@ public actor ClientNode {
             lastHeartbeat = now
             try? await dealer.send(FederationMessages.plain(.heartbeat, sender: settings.id, session: session).parts())
         }
-        if now - lastHeard > .seconds(max(3 * heartbeat, 3)) {
+        // Generous: a server busy decoding large uploads answers late; a restarted server is noticed
+        // sooner anyway (ERROR unknown_peer to our heartbeat, or a new session on the broadcast).
+        if now - lastHeard > .seconds(max(10 * heartbeat, 10)) {
             log.info("server silent, joining again", ["session": session])
             self.session = nil
             return

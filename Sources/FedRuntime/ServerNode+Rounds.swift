@@ -7,7 +7,10 @@ extension ServerNode {
     /// One step of the service loop: drop silent children, close a round past its deadline, start the next.
     func tick() async {
         let now = ContinuousClock.now
-        for (id, child) in children where now - child.lastSeen > .seconds(settings.deadAfter) {
+        // A child whose results the round in flight still awaits may be silent because its heartbeats
+        // queue behind a large upload on the same connection: the round's deadline decides for it.
+        let busy = Set(tracker?.pending.values.map { $0 } ?? [])
+        for (id, child) in children where now - child.lastSeen > .seconds(settings.deadAfter) && !busy.contains(id) {
             log.info("child lost", ["id": id, "silent_seconds": String(format: "%.1f", Double((now - child.lastSeen).components.seconds))])
             drop(id, reason: FedError(.timeout, "node '\(id)' sent no heartbeat for \(settings.deadAfter) s"))
         }
