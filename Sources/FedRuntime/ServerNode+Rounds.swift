@@ -7,13 +7,7 @@ extension ServerNode {
     /// One step of the service loop: drop silent children, close a round past its deadline, start the next.
     func tick() async {
         let now = ContinuousClock.now
-        // A child whose results the round in flight still awaits may be silent because its heartbeats
-        // queue behind a large upload on the same connection: the round's deadline decides for it.
-        let busy = Set(tracker?.pending.values.map { $0 } ?? [])
-        for (id, child) in children where now - child.lastSeen > .seconds(settings.deadAfter) && !busy.contains(id) {
-            log.info("child lost", ["id": id, "silent_seconds": String(format: "%.1f", Double((now - child.lastSeen).components.seconds))])
-            drop(id, reason: FedError(.timeout, "node '\(id)' sent no heartbeat for \(settings.deadAfter) s"))
-        }
+        dropSilentChildren()
         if let current = tracker {
             if current.isComplete || now >= current.deadline { await closeRound(atDeadline: !current.isComplete) }
         } else {
@@ -21,9 +15,22 @@ extension ServerNode {
         }
     }
 
+    /// Forgets children silent for longer than the heartbeat allows. A child whose results the round in
+    /// flight still awaits is spared until the round closes: its heartbeats may be queued behind a large
+    /// upload on the same connection, so the round's deadline decides for it.
+    func dropSilentChildren() {
+        let now = ContinuousClock.now
+        let busy = Set(tracker?.pending.values.map { $0 } ?? [])
+        for (id, child) in children where now - child.lastSeen > .seconds(settings.deadAfter) && !busy.contains(id) {
+            log.info("child lost", ["id": id, "silent_seconds": String(format: "%.1f", Double((now - child.lastSeen).components.seconds))])
+            drop(id, reason: FedError(.timeout, "node '\(id)' sent no heartbeat for \(settings.deadAfter) s"))
+        }
+    }
+
     /// Samples the round's clients and sends FIT plus the model to every child hosting one of them.
     func startRoundIfReady() async {
         guard tracker == nil, !finished, !stopping, let router, let xpub else { return }
+        dropSilentChildren()
         let available = announcedClients
         let needed = settings.minClients ?? settings.experiment.clients
         guard available.count >= needed else {
