@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "FedDataTests", dependencies: ["FedData"]),
         .testTarget(name: "FedAlgorithmsTests", dependencies: ["FedAlgorithms"]),
         .testTarget(name: "FedTrainTests", dependencies: ["FedTrain"]),
-        .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime"]),
+        .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedNet", "FedWire", "FedCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

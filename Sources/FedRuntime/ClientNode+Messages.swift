@@ -1,0 +1,172 @@
+import FedAlgorithms
+import FedCore
+import FedData
+import FedWire
+
+extension ClientNode {
+    /// Handles one message from the server's ROUTER.
+    func onControl(_ parts: [Frame]) async {
+        let message: WireMessage
+        do {
+            message = try WireMessage(parts: parts)
+        } catch {
+            log.info("undecodable message from the server", ["error": error.description])
+            return
+        }
+        lastHeard = .now
+        let envelope = message.envelope
+        switch envelope.kind {
+        case .welcome: welcome(envelope)
+        case .fit:
+            guard envelope.session == session else { return }
+            pendingFit = PendingFit(envelope: envelope, received: .now)
+            startTrainingIfReady()
+        case .model: acceptModel(message)
+        case .heartbeat: break
+        case .bye:
+            log.info("server finished the run")
+            outcome = .serverFinished
+            stopping = true
+        case .error:
+            let error = envelope.error ?? WireError(code: .unspecified, detail: "no reason given")
+            log.info("server sent ERROR", ["code": error.code.name, "detail": error.detail])
+            switch error.code {
+            case .unknownPeer, .sessionMismatch:
+                session = nil
+            case .unsupportedVersion, .unknownCodec, .invalidArgument:
+                guard session == nil else { break }
+                fatal = FedError(error.code, "the server refused this node: \(error.detail)")
+                stopping = true
+            default: break
+            }
+        default:
+            log.info("unexpected message from the server", ["kind": "\(envelope.kind)"])
+        }
+    }
+
+    /// Handles one message from the SUB socket: `[topic, envelope, tensors...]`.
+    func onBroadcast(_ parts: [Frame]) {
+        guard parts.count >= 2 else { return }
+        do {
+            acceptModel(try WireMessage(parts: Array(parts.dropFirst())))
+        } catch {
+            log.info("undecodable broadcast", ["error": error.description])
+        }
+    }
+
+    private func acceptModel(_ message: WireMessage) {
+        guard message.envelope.kind == .model else { return }
+        if let session, message.envelope.session != session {
+            log.info("model from a new server session, joining again", ["session": message.envelope.session])
+            self.session = nil
+            return
+        }
+        model = message
+        startTrainingIfReady()
+    }
+
+    private func welcome(_ envelope: Envelope) {
+        let entries = envelope.config.compactMapValues { $0.stringValue }
+        do throws(FedError) {
+            var config = try ExperimentConfig(entries: entries)
+            if let directory = settings.dataDirectory { config.dataDirectory = directory }
+            encoding = try TensorEncoding(parsing: envelope.config["codec"]?.stringValue ?? "shuffle-lz4")
+            encoding.isDelta = true
+            heartbeat = envelope.config["heartbeat"]?.doubleValue ?? heartbeat
+            if config != experiment || trainer == nil && preparing == nil {
+                prepare(config, echo: settings.trainer == .echo)
+            }
+            experiment = config
+        } catch {
+            fatal = FedError(error.code, "cannot use the server's configuration: \(error.detail)")
+            stopping = true
+            return
+        }
+        session = envelope.session
+        joins += 1
+        lastHeard = .now
+        lastHeartbeat = .now
+        log.info("joined", ["session": envelope.session, "codec": encoding.codec.description, "dataset": experiment?.dataset ?? "?"])
+    }
+
+    /// Loads the data and builds the trainer off the pool (SGD), or the echo trainer.
+    private func prepare(_ config: ExperimentConfig, echo: Bool) {
+        trainer = nil
+        preparing?.cancel()
+        if echo {
+            trainer = EchoTrainer()
+            return
+        }
+        let workers = settings.workers
+        preparing = Task {
+            let built = await offPool { () -> Result<SerialTrainer, FedError> in
+                do throws(FedError) {
+                    let data = try FederatedData.load(try DatasetSpec(parsing: config.dataset), clients: config.clients,
+                                                      seed: config.seed, dataDirectory: config.dataDirectory)
+                    let partition = try data.partition(try PartitionSpec(parsing: config.partition), clients: config.clients, seed: config.seed)
+                    return .success(try SerialTrainer(setup: .init(model: config.model, train: data.train, partition: partition, seed: config.seed),
+                                                      workers: workers))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            self.trainerReady(built)
+        }
+    }
+
+    private func trainerReady(_ built: Result<SerialTrainer, FedError>) {
+        preparing = nil
+        switch built {
+        case .success(let serial):
+            trainer = serial
+            log.info("data loaded", ["workers": "\(serial.workers)"])
+            startTrainingIfReady()
+        case .failure(let error):
+            fatal = FedError(error.code, "cannot load the experiment's data: \(error.detail)")
+            stopping = true
+        }
+    }
+
+    /// Starts training when a FIT task, its round's model and the trainer are all here.
+    func startTrainingIfReady() {
+        guard training == nil, let fit = pendingFit, let model, let trainer, let session,
+              model.envelope.round == fit.envelope.round, model.envelope.session == session else { return }
+        pendingFit = nil
+        let task = fit.envelope
+        let config = FederationMessages.fitSettings(task.config, base: experiment?.fit ?? FitConfig())
+        var encoding = self.encoding
+        if let text = task.config["codec"]?.stringValue, let requested = try? TensorEncoding(parsing: text) {
+            encoding = requested
+            encoding.isDelta = true
+        }
+        let id = settings.id
+        let uploads = self.uploads
+        let upload = UploadEncoder(sender: id, session: session, task: task, encoding: encoding)
+        let delay = settings.taskDelay
+        training = Task {
+            if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
+            let log = self.log
+            await offPool {
+                // Decoding a large model takes a while: do it here, off the node's executor, so
+                // heartbeats keep flowing.
+                let global: ModelState
+                do throws(FedError) {
+                    global = try ModelCoder().decode(model, layout: FederationMessages.layout(of: model))
+                } catch {
+                    log.info("cannot decode the model", ["round": "\(model.envelope.round)", "error": error.description])
+                    return
+                }
+                trainer.train(round: Int(task.round), clients: task.clientIDs.map { Int($0) }, global: global, config: config) { outcome in
+                    if let parts = upload.encode(outcome) { uploads?.yield(parts) }
+                }
+            }
+            self.trainingDone(count: task.clientIDs.count)
+        }
+    }
+
+    private func trainingDone(count: Int) {
+        training = nil
+        uploaded += count
+        startTrainingIfReady()
+    }
+}

@@ -1,0 +1,162 @@
+import FedAlgorithms
+import FedCore
+import FedWire
+
+extension ServerNode {
+    /// Handles one message from the ROUTER: `[identity, envelope, tensors...]`.
+    func onControl(_ parts: [Frame]) async {
+        guard parts.count >= 2 else { return }
+        let identity = parts[0]
+        let peer = String(decoding: identity.bytes, as: UTF8.self)
+        let message: WireMessage
+        do {
+            message = try WireMessage(parts: Array(parts.dropFirst()))
+        } catch {
+            await reject(identity, error, what: "undecodable message")
+            return
+        }
+        let envelope = message.envelope
+        if envelope.kind == .hello {
+            await hello(identity, peer: peer, message)
+            return
+        }
+        guard children[peer] != nil else {
+            if envelope.kind != .bye {
+                await reject(identity, FedError(.unknownPeer, "node '\(peer)' has not joined this server (session \(session)); send HELLO first"),
+                             what: "\(envelope.kind) from unknown peer")
+            }
+            return
+        }
+        guard envelope.session == session else {
+            await reject(identity, FedError(.sessionMismatch, "message quotes session '\(envelope.session)', this server's is '\(session)'; send HELLO again"),
+                         what: "\(envelope.kind) with old session")
+            return
+        }
+        children[peer]?.lastSeen = .now
+        switch envelope.kind {
+        case .fitResult: await fitResult(identity, peer: peer, message, bytes: FederationMessages.byteCount(parts))
+        case .pull: await pull(identity, peer: peer, envelope)
+        case .heartbeat:
+            try? await router?.send([identity] + FederationMessages.plain(.heartbeat, sender: "server", session: session).parts())
+        case .bye:
+            log.info("child left", ["id": peer])
+            drop(peer, reason: FedError(.shutdown, "node '\(peer)' said BYE"))
+            if tracker?.isComplete == true { await closeRound(atDeadline: false) }
+        default:
+            await reject(identity, FedError(.unexpectedMessage, "a sync server does not accept \(envelope.kind) messages"), what: "\(envelope.kind)")
+        }
+    }
+
+    /// Tracks XPUB subscription notices (`[1|0] + topic`): who can receive the pushed model. A child of
+    /// the round in flight that subscribes late gets the model pushed right away.
+    func onSubscription(_ parts: [Frame]) async {
+        guard let bytes = parts.first?.bytes, bytes.count >= 2, bytes.last == 0 else { return }
+        let id = String(decoding: bytes[1..<(bytes.count - 1)], as: UTF8.self)
+        guard bytes[0] == 1 else {
+            subscribed.remove(id)
+            return
+        }
+        subscribed.insert(id)
+        guard let current = tracker, current.pending.values.contains(id), !current.modelDelivered.contains(id) else { return }
+        tracker?.modelDelivered.insert(id)
+        tracker?.bytesDown += FederationMessages.byteCount(current.model)
+        try? await xpub?.send([Frame(copying: bytes.dropFirst().map { $0 })] + current.model)
+    }
+
+    /// Forgets a child; its awaited clients of the round in flight fail with `reason`.
+    func drop(_ id: String, reason: FedError) {
+        children[id] = nil
+        tracker?.fail(child: id, reason: reason)
+    }
+
+    /// Sends ERROR to `identity`, logs it and counts it.
+    func reject(_ identity: Frame, _ error: FedError, what: String) async {
+        rejected += 1
+        let peer = String(decoding: identity.bytes.prefix(64), as: UTF8.self)
+        log.info("rejected", ["peer": peer, "what": what, "code": error.code.name, "detail": error.detail])
+        let reply = FederationMessages.error(error, sender: "server", session: session, round: UInt64(round))
+        try? await router?.send([identity] + reply.parts())
+    }
+
+    private func hello(_ identity: Frame, peer: String, _ message: WireMessage) async {
+        let envelope = message.envelope
+        let ids = envelope.clientIDs.map { Int($0) }
+        let total = settings.experiment.clients
+        let outside = ids.filter { $0 >= total }
+        guard !ids.isEmpty, outside.isEmpty else {
+            await reject(identity, FedError(.invalidArgument, "node '\(peer)' announces clients \(outside.prefix(5)) outside 0..<\(total), or none"),
+                         what: "hello")
+            return
+        }
+        let wanted = try? TensorEncoding(parsing: uploadCodec)
+        guard let wanted, envelope.codecs.contains(wanted.codec) else {
+            await reject(identity, FedError(.unknownCodec, "node '\(peer)' offers codecs \(envelope.codecs) but this server asks for \(uploadCodec)"),
+                         what: "hello")
+            return
+        }
+        if children[peer] != nil { drop(peer, reason: FedError(.shutdown, "node '\(peer)' joined again")) }
+        children[peer] = ChildRecord(id: peer, clients: Array(Set(ids)).sorted(), lastSeen: .now)
+        var welcome = Envelope(kind: .welcome)
+        welcome.sender = "server"
+        welcome.session = session
+        welcome.round = UInt64(round)
+        welcome.codecs = [wanted.codec]
+        var config = settings.experiment.entries.mapValues { ConfigValue.string($0) }
+        config["codec"] = .string(uploadCodec)
+        config["heartbeat"] = .double(settings.heartbeat)
+        config["round_timeout"] = .double(settings.roundTimeout)
+        if let echo = settings.echoParams { config["echo_params"] = .int(Int64(echo)) }
+        welcome.config = config
+        log.info("child joined", ["id": peer, "clients": "\(ids.count)", "announced": "\(announcedClients.count)"])
+        do {
+            try await router?.send([identity] + WireMessage(envelope: welcome).parts())
+        } catch {
+            log.info("welcome not delivered", ["id": peer, "error": "\(error)"])
+            children[peer] = nil
+        }
+        if tracker?.isComplete == true { await closeRound(atDeadline: false) }
+    }
+
+    private func fitResult(_ identity: Frame, peer: String, _ message: WireMessage, bytes: Int) async {
+        let envelope = message.envelope
+        guard let current = tracker, envelope.round == UInt64(current.round), envelope.taskID == current.taskID else {
+            late += 1
+            log.info("late result discarded", ["from": peer, "round": "\(envelope.round)", "task": "\(envelope.taskID)"])
+            return
+        }
+        guard envelope.clientIDs.count == 1, let client = envelope.clientIDs.first.map({ Int($0) }),
+              current.pending[client] == peer else {
+            await reject(identity, FedError(.unexpectedMessage, "round \(current.round) awaits no result for clients \(envelope.clientIDs.prefix(5)) from node '\(peer)' (one client per FIT_RESULT)"),
+                         what: "fit_result")
+            return
+        }
+        tracker?.pending[client] = nil
+        tracker?.bytesUp += bytes
+        do throws(FedError) {
+            let update = try coder.decode(message, layout: global.layout)
+            let deltas = Set(envelope.tensors.map(\.isDelta))
+            guard deltas.count == 1, let isDelta = deltas.first else {
+                throw FedError(.invalidArgument, "client \(client) mixes delta and full tensors in one upload")
+            }
+            guard envelope.numExamples > 0 else { throw FedError(.invalidArgument, "client \(client) reports no training examples") }
+            let result = ClientResult(clientID: client, numExamples: Int(envelope.numExamples), update: update, isDelta: isDelta,
+                                      loss: envelope.metrics["loss"] ?? 0)
+            try current.accumulator.add(result)
+        } catch {
+            tracker?.failures.append(ClientFailure(clientID: client, reason: error))
+            await reject(identity, error, what: "upload of client \(client)")
+        }
+        if tracker?.taskID == current.taskID, tracker?.isComplete == true { await closeRound(atDeadline: false) }
+    }
+
+    private func pull(_ identity: Frame, peer: String, _ envelope: Envelope) async {
+        guard let current = tracker, envelope.round == UInt64(current.round) else {
+            await reject(identity, FedError(.staleUpdate, "round \(envelope.round) is not open; the server is at round \(round)"), what: "pull")
+            return
+        }
+        log.info("model pulled", ["id": peer, "round": "\(current.round)"])
+        tracker?.bytesDown += FederationMessages.byteCount(current.model)
+        tracker?.modelDelivered.insert(peer)
+        try? await router?.send([identity] + current.model)
+    }
+}

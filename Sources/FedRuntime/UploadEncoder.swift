@@ -1,0 +1,42 @@
+import FedAlgorithms
+import FedCore
+import FedWire
+
+/// Turns one virtual client's training result into a FIT_RESULT message (one per client), encoded with
+/// the codec the server asked for. Called from the training thread, one result at a time.
+struct UploadEncoder: Sendable {
+    let sender: String
+    let session: String
+    let task: Envelope
+    let encoding: TensorEncoding
+
+    /// The message's frames, or nil (logged) if the client failed or encoding failed.
+    func encode(_ outcome: Result<ClientResult, ClientFailure>) -> [Frame]? {
+        let log = NodeLog(origin: "client \(sender)")
+        switch outcome {
+        case .failure(let failure):
+            log.info("client failed", ["client": "\(failure.clientID)", "error": failure.reason.description])
+            return nil
+        case .success(let result):
+            var perUpload = encoding
+            perUpload.isDelta = result.isDelta
+            perUpload.seed = SplitMix64.mix(task.taskID &* 0x9E37_79B9 &+ UInt64(result.clientID))
+            do throws(FedError) {
+                let (headers, frames) = try ModelCoder().encode(result.update, encoding: perUpload)
+                var envelope = Envelope(kind: .fitResult)
+                envelope.sender = sender
+                envelope.session = session
+                envelope.round = task.round
+                envelope.taskID = task.taskID
+                envelope.clientIDs = [UInt32(result.clientID)]
+                envelope.numExamples = UInt64(result.numExamples)
+                envelope.metrics = ["loss": result.loss]
+                envelope.tensors = headers
+                return WireMessage(envelope: envelope, frames: frames).parts()
+            } catch {
+                log.info("cannot encode an upload", ["client": "\(result.clientID)", "error": error.description])
+                return nil
+            }
+        }
+    }
+}

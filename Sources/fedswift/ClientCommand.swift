@@ -1,0 +1,67 @@
+import ArgumentParser
+import FedCore
+import FedNet
+import FedRuntime
+import Foundation
+
+/// `fedswift client`: a client process hosting some virtual clients of a federation.
+struct ClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client",
+        abstract: "Join a federation server and train the virtual clients this process hosts.",
+        discussion: """
+            The client learns the dataset, partition, model and training settings from the server, computes \
+            the same partition and trains only the clients given by --clients. It rejoins by itself when the \
+            server restarts and exits when the server finishes the run (or on SIGINT/SIGTERM).
+            Example: fedswift client --control tcp://server:5555 --broadcast tcp://server:5556 --clients 0-4
+            """
+    )
+
+    @Option(help: "The server's control endpoint (ROUTER).")
+    var control = "tcp://127.0.0.1:5555"
+
+    @Option(help: "The server's broadcast endpoint (XPUB).")
+    var broadcast = "tcp://127.0.0.1:5556"
+
+    @Option(help: "Virtual client ids hosted here: ids and ranges, e.g. 0-9 or 0-4,7.")
+    var clients: String
+
+    @Option(help: "Training threads (default: the number of cores).")
+    var workers: Int?
+
+    @Option(help: "sgd (train) or echo (return the model + 1, for transport benchmarks).")
+    var trainer = "sgd"
+
+    @Option(help: "Node id (default: host name and process id).")
+    var id: String?
+
+    @Option(help: "Dataset directory on this machine, if not where the server's is.", completion: .directory)
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("Fault injection: wait this many seconds before training each task (tests, straggler demos).", visibility: .hidden))
+    var taskDelay = 0.0
+
+    func validate() throws {
+        guard ClientTrainerKind(rawValue: trainer) != nil else { throw ValidationError("--trainer must be sgd or echo") }
+        do { _ = try ClientIDList.parse(clients) } catch { throw ValidationError(error.detail) }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+    }
+
+    func run() async throws {
+        AllocatorTuning.keepLargeAllocationsOnHeap()
+        let node = ProcessInfo.processInfo
+        var settings = ClientSettings(control: control, broadcast: broadcast, clients: try ClientIDList.parse(clients),
+                                      id: id ?? "\(node.hostName)-\(node.processIdentifier)")
+        settings.workers = workers
+        settings.trainer = ClientTrainerKind(rawValue: trainer) ?? .sgd
+        settings.dataDirectory = dataDir
+        settings.taskDelay = taskDelay
+        let transport = try ZMQTransport()
+        let client = ClientNode(settings: settings, transport: transport)
+        let signals = ShutdownSignals { _ in Task { await client.shutdown() } }
+        let outcome = try await client.run()
+        withExtendedLifetime(signals) {}
+        await transport.shutdown()
+        FileHandle.standardError.write(Data("[client \(settings.id)] stopped: \(outcome)\n".utf8))
+    }
+}
