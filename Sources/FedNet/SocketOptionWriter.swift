@@ -35,7 +35,7 @@ struct SocketOptionWriter {
         if let curve = options.curve { try applyCurve(curve) }
     }
 
-    /// CURVE keys; the extension point for ZAP (a ZAP handler only needs ZMQ_ZAP_DOMAIN set here too).
+    /// CURVE keys and, for servers, the ZAP domain (see ``ZAPHandler``).
     private func applyCurve(_ curve: CurveOptions) throws(FedError) {
         for key in [curve.publicKey, curve.secretKey, curve.serverKey].compactMap({ $0 }) where key.count != 32 {
             throw FedError(.invalidArgument, "CURVE keys are 32 bytes, got \(key.count)")
@@ -43,6 +43,8 @@ struct SocketOptionWriter {
         if curve.isServer {
             try set(ZMQ_CURVE_SERVER, 1)
             try set(ZMQ_CURVE_SECRETKEY, bytes: curve.secretKey)
+            // Names the domain in ZAP requests; a ZAPHandler in the context judges every handshake.
+            try set(ZMQ_ZAP_DOMAIN, bytes: Array("fedswift".utf8))
         } else {
             guard let publicKey = curve.publicKey, let serverKey = curve.serverKey else {
                 throw FedError(.invalidArgument, "a CURVE client needs its public key and the server's key")

@@ -34,6 +34,8 @@ public struct ServerSettings: Sendable {
     public var maxFrameElements = 1 << 28
     /// Show a progress bar on stderr.
     public var showProgress = true
+    /// Most client processes joined at once; a HELLO from one more is refused with `unauthorized`.
+    public var maxPeers = 1024
 
     /// Settings for `experiment` with the defaults above.
     public init(experiment: ExperimentConfig) { self.experiment = experiment }
@@ -49,6 +51,7 @@ public struct ServerSettings: Sendable {
         guard minFit > 0, minFit <= 1 else { throw FedError(.invalidArgument, "--min-fit must be in (0, 1]") }
         guard heartbeat > 0 else { throw FedError(.invalidArgument, "--heartbeat must be positive") }
         if let minClients, minClients < 1 { throw FedError(.invalidArgument, "--min-clients must be at least 1") }
+        guard maxPeers >= 1 else { throw FedError(.invalidArgument, "--max-peers must be at least 1") }
         if let echoParams, echoParams < 1 { throw FedError(.invalidArgument, "--echo-params must be at least 1") }
         if resume, checkpointDirectory == nil { throw FedError(.invalidArgument, "--resume needs --checkpoint DIR") }
     }

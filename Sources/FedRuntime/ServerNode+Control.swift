@@ -94,6 +94,10 @@ extension ServerNode {
                          what: "hello")
             return
         }
+        guard children[peer] != nil || children.count < settings.maxPeers else {
+            await reject(identity, FedError(.unauthorized, "the server already has \(children.count) client processes (--max-peers)"), what: "hello")
+            return
+        }
         if children[peer] != nil { drop(peer, reason: FedError(.shutdown, "node '\(peer)' joined again")) }
         children[peer] = ChildRecord(id: peer, clients: Array(Set(ids)).sorted(), lastSeen: .now)
         var welcome = Envelope(kind: .welcome)

@@ -38,6 +38,8 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: "Dataset directory on this machine, if not where the server's is.", completion: .directory)
     var dataDir: String?
 
+    @OptionGroup(title: "Security and limits") var security: SecurityOptions
+
     @Option(help: ArgumentHelp("Fault injection: wait this many seconds before training each task (tests, straggler demos).", visibility: .hidden))
     var taskDelay = 0.0
 
@@ -45,6 +47,7 @@ struct ClientCommand: AsyncParsableCommand {
         guard ClientTrainerKind(rawValue: trainer) != nil else { throw ValidationError("--trainer must be sgd or echo") }
         do { _ = try ClientIDList.parse(clients) } catch { throw ValidationError(error.detail) }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        try security.check(accepts: false, connects: true)
     }
 
     func run() async throws {
@@ -56,7 +59,7 @@ struct ClientCommand: AsyncParsableCommand {
         settings.trainer = ClientTrainerKind(rawValue: trainer) ?? .sgd
         settings.dataDirectory = dataDir
         settings.taskDelay = taskDelay
-        let transport = try ZMQTransport()
+        let (transport, _) = try await security.makeTransport()
         let client = ClientNode(settings: settings, transport: transport)
         let signals = ShutdownSignals { _ in Task { await client.shutdown() } }
         let outcome = try await client.run()

@@ -33,6 +33,11 @@ struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
 
+    @OptionGroup(title: "Security and limits") var security: SecurityOptions
+
+    @Option(help: "Most client processes joined at once; further HELLOs are refused.")
+    var maxPeers = 1024
+
     @Option(help: "Seconds a round waits for results before closing with the quorum or retrying.")
     var roundTimeout = 60.0
 
@@ -69,6 +74,7 @@ struct ServerCommand: AsyncParsableCommand {
     func validate() throws {
         guard mode == "sync" else { throw ValidationError("--mode \(mode) is not available yet; use --mode sync") }
         do { try settings().validate() } catch { throw ValidationError(error.detail) }
+        try security.check(accepts: true, connects: false)
     }
 
     func settings() -> ServerSettings {
@@ -86,16 +92,19 @@ struct ServerCommand: AsyncParsableCommand {
         s.heartbeat = heartbeat
         s.echoParams = echoParams
         s.maxFrameElements = maxFrameElements
+        s.maxPeers = maxPeers
         return s
     }
 
     func run() async throws {
         AllocatorTuning.keepLargeAllocationsOnHeap()
-        let transport = try ZMQTransport()
+        let (transport, zap) = try await security.makeTransport()
         let server = try ServerNode(settings: settings(), transport: transport)
         let signals = ShutdownSignals { _ in Task { await server.shutdown() } }
         let last = try await server.run()
         withExtendedLifetime(signals) {}
+        if let zap { FileHandle.standardError.write(Data("[zap] handshakes allowed=\(zap.counts.allowed) refused=\(zap.counts.denied)\n".utf8)) }
+        await zap?.stop()
         await transport.shutdown()
         if let last {
             let accuracy = last.accuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "n/a"
