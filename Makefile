@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
 
-.PHONY: all build release demo test test-swift test-python proto-check deps bench clean
+.PHONY: all build release demo test test-swift test-python test-fuzz fuzz proto-check deps bench clean
 
 all: build
 
@@ -21,7 +21,7 @@ demo: deps release
 	.build/release/fedswift demo
 
 ## test: generated-code check, Swift tests, Python tests
-test: deps proto-check test-swift test-python
+test: deps proto-check test-swift test-python test-fuzz
 
 # Runtime tests start real processes with deadlines: they run on their own, after the rest.
 test-swift:
@@ -31,6 +31,17 @@ test-swift:
 
 test-python:
 	@if [ -x Clients/python/run-tests.sh ]; then Clients/python/run-tests.sh; else echo "no Python tests yet"; fi
+
+## fuzz: build the FedWire libFuzzer harness (Fuzz/) and fuzz it for FUZZ_SECONDS (default 60)
+FUZZ_SECONDS ?= 60
+fuzz:
+	Fuzz/build.sh
+	Fuzz/run.sh $(FUZZ_SECONDS)
+
+# A short bounded fuzzing run inside make test (~40 s build + 20 s fuzzing): must find no crash.
+test-fuzz:
+	Fuzz/build.sh
+	Fuzz/run.sh 20
 
 proto-check:
 	Proto/generate.sh --check

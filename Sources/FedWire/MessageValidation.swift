@@ -7,7 +7,8 @@ extension WireMessage {
     /// `.missingEnvelope`, `.messageTooLarge`, `.malformedEnvelope`, `.unknownKind`, `.unknownDType`,
     /// `.unknownCodec`, `.unsupportedVersion`, `.tooManyTensors`, `.frameCountMismatch`, `.invalidName`,
     /// `.invalidShape`, `.invalidSlice`, `.shapeSizeMismatch`, `.encodedSizeMismatch`,
-    /// `.invalidCodecParams`, `.duplicateTensor`. Payload checks (`.checksumMismatch`, `.corruptPayload`,
+    /// `.invalidCodecParams`, `.duplicateTensor`, `.nonFiniteValue` (a NaN or infinite metric or config
+    /// number). Payload checks (`.checksumMismatch`, `.corruptPayload`,
     /// `.nonFiniteValue`) happen when a tensor is decoded.
     public init(parts: [Frame], limits: WireLimits = WireLimits()) throws(FedError) {
         guard let first = parts.first else { throw FedError(.missingEnvelope, "empty message: the envelope frame is missing") }
@@ -35,6 +36,15 @@ extension WireMessage {
         }
         guard envelope.clientIDs.count <= limits.maxClientIDs else {
             throw FedError(.messageTooLarge, "\(envelope.clientIDs.count) client ids exceed the limit of \(limits.maxClientIDs)")
+        }
+        // Found by Fuzz/: a NaN number in config or metrics passed validation and reached results and losses.
+        for (key, value) in envelope.metrics where !value.isFinite {
+            throw FedError(.nonFiniteValue, "metric '\(key.prefix(40))' is \(value)")
+        }
+        for (key, value) in envelope.config {
+            if case .double(let number) = value, !number.isFinite {
+                throw FedError(.nonFiniteValue, "config '\(key.prefix(40))' is \(number)")
+            }
         }
         guard frames.count == envelope.tensors.count else {
             throw FedError(.frameCountMismatch, "envelope describes \(envelope.tensors.count) tensors but \(frames.count) frames follow")
