@@ -72,8 +72,10 @@ public enum StochasticQuantizer {
             throw FedError(.invalidCodecParams, "quantization scale \(scale) is not a finite non-negative number")
         }
         precondition(input.count >= encodedBytes(count: output.count, codec: codec), "quantizer input too small")
+        // Found by Fuzz/: a zero-element q8/q4 tensor has an empty frame whose base address is nil.
+        guard !output.isEmpty, let base = input.baseAddress else { return }
         let step = scale / Float(levels(codec))
-        let bytes = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
         if codec == .q8 {
             for i in 0..<output.count { output[i] = Float(Int8(bitPattern: bytes[i])) * step }
         } else {
