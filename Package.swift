@@ -17,6 +17,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Metrics API (no dependencies) and its Prometheus backend (needs only swift-atomics): no
+        // swift-nio, so CI pays seconds, not minutes; the /metrics endpoint is a small socket thread.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries (module maps only).
@@ -41,12 +45,15 @@ let package = Package(
         // BLAS-backed layers, optimizers and the built-in models.
         .target(name: "FedTrain", dependencies: ["FedCore", "CBLAS"]),
         // Nodes, the SerialTrainer and the simulation: where transport, data, training and strategy meet.
-        .target(name: "FedRuntime", dependencies: ["FedCore", "FedWire", "FedNet", "FedData", "FedTrain", "FedAlgorithms"]),
+        .target(name: "FedRuntime", dependencies: ["FedCore", "FedWire", "FedNet", "FedData", "FedTrain", "FedAlgorithms",
+                                                   .product(name: "Metrics", package: "swift-metrics")]),
         .executableTarget(
             name: "fedswift",
             dependencies: [
                 "FedCore", "FedWire", "FedNet", "FedData", "FedTrain", "FedAlgorithms", "FedRuntime", "CLZ4Reference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(name: "FedCoreTests", dependencies: ["FedCore"]),

@@ -72,6 +72,7 @@ extension ServerNode {
     /// Sends ERROR to `identity`, logs it and counts it.
     func reject(_ identity: Frame, _ error: FedError, what: String) async {
         rejected += 1
+        FederationMetrics.rejected(error.code)
         let peer = String(decoding: identity.bytes.prefix(64), as: UTF8.self)
         log.info("rejected", ["peer": peer, "what": what, "code": error.code.name, "detail": error.detail])
         let reply = FederationMessages.error(error, sender: "server", session: session, round: UInt64(round))

@@ -8,6 +8,7 @@ extension ServerNode {
     func tick() async {
         let now = ContinuousClock.now
         dropSilentChildren()
+        FederationMetrics.connectedPeers(children.count)
         if let current = tracker {
             if current.isComplete || now >= current.deadline { await closeRound(atDeadline: !current.isComplete) }
         } else {
@@ -148,6 +149,7 @@ extension ServerNode {
 
     private func persist(_ record: RoundRecord) {
         records.append(record)
+        FederationMetrics.roundClosed(record, uploadCodec: uploadCodec)
         do throws(FedError) {
             try writer?.write(record)
             if let directory = settings.checkpointDirectory {

@@ -38,6 +38,12 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Most client processes joined at once; further HELLOs are refused.")
     var maxPeers = 1024
 
+    @Option(help: "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (0 picks a free port; it is logged).")
+    var metricsPort: UInt16?
+
+    @Option(help: "Address the metrics endpoint listens on.")
+    var metricsAddress = "127.0.0.1"
+
     @Option(help: "Seconds a round waits for results before closing with the quorum or retrying.")
     var roundTimeout = 60.0
 
@@ -98,7 +104,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         AllocatorTuning.keepLargeAllocationsOnHeap()
-        let (transport, zap) = try await security.makeTransport()
+        let metrics = try metricsPort.map { try MetricsEndpoint(host: metricsAddress, port: $0) }
+        if let metrics { FileHandle.standardError.write(Data("[server] metrics http://\(metricsAddress):\(metrics.port)/metrics\n".utf8)) }
+        let (transport, zap) = try await security.makeTransport { FederationMetrics.handshake(allowed: $0.allowed) }
         let server = try ServerNode(settings: settings(), transport: transport)
         let signals = ShutdownSignals { _ in Task { await server.shutdown() } }
         let last = try await server.run()
@@ -106,6 +114,7 @@ struct ServerCommand: AsyncParsableCommand {
         if let zap { FileHandle.standardError.write(Data("[zap] handshakes allowed=\(zap.counts.allowed) refused=\(zap.counts.denied)\n".utf8)) }
         await zap?.stop()
         await transport.shutdown()
+        metrics?.stop()
         if let last {
             let accuracy = last.accuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "n/a"
             print("round \(last.round): accuracy \(accuracy)")
