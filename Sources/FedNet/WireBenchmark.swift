@@ -24,6 +24,8 @@ public struct WireBenchmark: Sendable {
         public let medianSeconds: Double
         /// Whether no FedSwift layer copied the tensor (inproc: the receiver saw the sender's address).
         public let zeroCopy: Bool
+        /// Whether the bytes were CURVE-encrypted.
+        public var curve = false
 
         /// Gigabytes (1e9 bytes) per second at the median.
         public var gigabytesPerSecond: Double { Double(bytes) / medianSeconds / 1e9 }
@@ -32,7 +34,7 @@ public struct WireBenchmark: Sendable {
         public var jsonLine: String {
             let gbps = (gigabytesPerSecond * 1000).rounded() / 1000
             return #"{"transport":"\#(medium.rawValue)","bytes":\#(bytes),"gbps":\#(gbps),"#
-                + #""zero_copy":\#(zeroCopy),"median_seconds":\#(medianSeconds)}"#
+                + #""zero_copy":\#(zeroCopy),"curve":\#(curve),"median_seconds":\#(medianSeconds)}"#
         }
     }
 
@@ -42,6 +44,8 @@ public struct WireBenchmark: Sendable {
     public var medium: Medium
     /// Timed transfers after the warm-up.
     public var repeats: Int
+    /// Encrypt with CURVE (both ends in one context, admitted by a ``ZAPHandler``).
+    public var curve = false
 
     /// A benchmark of `repeats` transfers of a `bytes`-byte tensor over `medium`.
     public init(bytes: Int, medium: Medium, repeats: Int = 10) {
@@ -52,7 +56,17 @@ public struct WireBenchmark: Sendable {
 
     /// Runs the warm-up and the timed transfers.
     public func run() async throws -> Result {
-        let transport = try ZMQTransport()
+        let base = try ZMQTransport()
+        var security = TransportSecurity()
+        security.maxMessageBytes = Int64(bytes) + 4096
+        var zap: ZAPHandler?
+        if curve {
+            let keys = try CurveKeyPair.generate()
+            security.keyPair = keys
+            security.serverKey = keys.publicKey
+            zap = try await ZAPHandler(context: base.context, allowlist: [keys.publicKey])
+        }
+        let transport = SecuredTransport(base: base, security: security)
         var options = SocketOptions()
         options.linger = .zero
         options.heartbeatInterval = nil
@@ -79,10 +93,12 @@ public struct WireBenchmark: Sendable {
         }
         await dealer.close()
         await router.close()
+        await zap?.stop()
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2]
             : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        return Result(medium: medium, bytes: bytes, medianSeconds: median,
-                      zeroCopy: medium == .tcp || sameAddress)
+        var result = Result(medium: medium, bytes: bytes, medianSeconds: median, zeroCopy: medium == .tcp || sameAddress)
+        result.curve = curve
+        return result
     }
 }

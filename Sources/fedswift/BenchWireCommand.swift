@@ -21,6 +21,9 @@ struct BenchWireCommand: AsyncParsableCommand {
     @Option(help: "Timed repeats after one warm-up; the median is reported.")
     var repeats: Int = 10
 
+    @Flag(help: "Encrypt with CURVE (the price of security; tcp only).")
+    var curve = false
+
     @Flag(inversion: .prefixedNo,
           help: "Keep large allocations on the heap (mallopt) instead of a fresh mmap per receive.")
     var mallocTuning = true
@@ -28,11 +31,14 @@ struct BenchWireCommand: AsyncParsableCommand {
     func validate() throws {
         guard bytes > 0 else { throw ValidationError("--bytes must be positive") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+        if curve, transport == .inproc { throw ValidationError("--curve needs --transport tcp: libzmq does not encrypt inproc") }
     }
 
     func run() async throws {
         if mallocTuning { AllocatorTuning.keepLargeAllocationsOnHeap() }
-        let result = try await WireBenchmark(bytes: bytes, medium: transport, repeats: repeats).run()
+        var benchmark = WireBenchmark(bytes: bytes, medium: transport, repeats: repeats)
+        benchmark.curve = curve
+        let result = try await benchmark.run()
         print(result.jsonLine)
     }
 }
