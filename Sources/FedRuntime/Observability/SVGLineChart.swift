@@ -61,9 +61,11 @@ struct SVGLineChart {
 
     /// A y range with a little headroom; a flat series gets a visible band.
     static func niceRange(_ low: Double, _ high: Double) -> (Double, Double) {
-        if high - low < 1e-12 { return (low - max(abs(low) * 0.1, 1e-3), high + max(abs(high) * 0.1, 1e-3)) }
+        // Counts, bytes and seconds never go below zero: neither does their axis.
+        let floor = low >= 0 ? 0.0 : -Double.infinity
+        if high - low < 1e-12 { return (max(floor, low - max(abs(low) * 0.1, 1e-3)), high + max(abs(high) * 0.1, 1e-3)) }
         let pad = (high - low) * 0.05
-        return (low - pad, high + pad)
+        return (max(floor, low - pad), high + pad)
     }
 
     /// Axis labels: integers plainly, large numbers with k/M/G, small ones with 3 significant digits.
