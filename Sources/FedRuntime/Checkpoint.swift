@@ -6,7 +6,7 @@ import Foundation
 /// where it stopped.
 ///
 /// Layout in the checkpoint directory: `model-<round>.safetensors` (the global model) and `state.json`
-/// (`{"round", "attempts", "algorithm", "seed", "model_file", "config"}`). Both are written atomically
+/// (`{"round", "attempts", "algorithm", "seed", "model_file", "config", "counters"}`). Both are written atomically
 /// (temporary file + rename), the model first; `state.json` names the model file, so a crash between the
 /// two leaves the previous checkpoint intact. Older model files are deleted after the switch. Client
 /// sampling is a pure function of (seed, round, attempt), so `seed` and `attempts` are the whole RNG state.
@@ -23,15 +23,19 @@ public struct Checkpoint: Sendable {
     public var config: [String: String]
     /// The global model after `round`.
     public var model: ModelState
+    /// Run counters beyond the round (async runs: updates received, per-node counts, elapsed time).
+    public var counters: [String: Int]
 
     /// A checkpoint of the given state.
-    public init(round: Int, attempts: Int, algorithm: String, seed: UInt64, config: [String: String], model: ModelState) {
+    public init(round: Int, attempts: Int, algorithm: String, seed: UInt64, config: [String: String], model: ModelState,
+                counters: [String: Int] = [:]) {
         self.round = round
         self.attempts = attempts
         self.algorithm = algorithm
         self.seed = seed
         self.config = config
         self.model = model
+        self.counters = counters
     }
 
     /// Writes the checkpoint into `directory` atomically.
@@ -40,7 +44,7 @@ public struct Checkpoint: Sendable {
         try Safetensors.write(model, to: directory.appendingPathComponent(modelName))
         let state: [String: Any] = [
             "round": round, "attempts": attempts, "algorithm": algorithm, "seed": "\(seed)",
-            "model_file": modelName, "config": config,
+            "model_file": modelName, "config": config, "counters": counters,
         ]
         do {
             let data = try JSONSerialization.data(withJSONObject: state, options: [.sortedKeys, .prettyPrinted])
@@ -66,6 +70,8 @@ public struct Checkpoint: Sendable {
             throw FedError(.invalidArgument, "\(stateURL.path) is not a FedSwift checkpoint; move it away to start fresh")
         }
         let model = try Safetensors.read(from: directory.appendingPathComponent(modelFile))
-        return Checkpoint(round: round, attempts: attempts, algorithm: algorithm, seed: seed, config: config, model: model)
+        let counters = object["counters"] as? [String: Int] ?? [:]
+        return Checkpoint(round: round, attempts: attempts, algorithm: algorithm, seed: seed, config: config, model: model,
+                          counters: counters)
     }
 }

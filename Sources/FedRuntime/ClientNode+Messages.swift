@@ -66,6 +66,12 @@ extension ClientNode {
     }
 
     private func welcome(_ envelope: Envelope) {
+        if envelope.config["mode"]?.stringValue == "async" {
+            log.info("the server runs an asynchronous federation; switching to request/reply")
+            outcome = .asyncServer
+            stopping = true
+            return
+        }
         let entries = envelope.config.compactMapValues { $0.stringValue }
         do throws(FedError) {
             var config = try ExperimentConfig(entries: entries)
@@ -101,11 +107,7 @@ extension ClientNode {
         preparing = Task {
             let built = await offPool { () -> Result<SerialTrainer, FedError> in
                 do throws(FedError) {
-                    let data = try FederatedData.load(try DatasetSpec(parsing: config.dataset), clients: config.clients,
-                                                      seed: config.seed, dataDirectory: config.dataDirectory)
-                    let partition = try data.partition(try PartitionSpec(parsing: config.partition), clients: config.clients, seed: config.seed)
-                    return .success(try SerialTrainer(setup: .init(model: config.model, train: data.train, partition: partition, seed: config.seed),
-                                                      workers: workers))
+                    return .success(try SerialTrainer.forExperiment(config, workers: workers))
                 } catch {
                     return .failure(error)
                 }
@@ -142,7 +144,7 @@ extension ClientNode {
         let id = settings.id
         let uploads = self.uploads
         let upload = UploadEncoder(sender: id, session: session, task: task, encoding: encoding)
-        let delay = settings.taskDelay
+        let delay = settings.delay.wait(node: id, task: task.taskID, seed: experiment?.seed ?? 0)
         training = Task {
             if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
             let log = self.log

@@ -23,6 +23,8 @@ public actor ClientNode {
         case serverFinished
         /// ``shutdown()`` was called (SIGINT/SIGTERM).
         case shutdown
+        /// The server's WELCOME said it runs `--mode async`: run an ``AsyncClientNode`` instead.
+        case asyncServer
     }
 
     /// A FIT task waiting for its model or a trainer.

@@ -82,8 +82,8 @@ public struct ClientSettings: Sendable {
     public var pullAfter = 2.0
     /// Seconds between HELLO attempts while not joined.
     public var helloInterval = 1.0
-    /// Fault injection for tests and straggler demos: seconds to wait before training each FIT task.
-    public var taskDelay = 0.0
+    /// Artificial wait before training each task (tests, demos of heterogeneous devices; `--delay`).
+    public var delay = TaskDelay()
 
     /// Settings with the defaults above.
     public init(control: String, broadcast: String, clients: [Int], id: String) {

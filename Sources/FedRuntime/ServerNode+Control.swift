@@ -81,17 +81,11 @@ extension ServerNode {
     private func hello(_ identity: Frame, peer: String, _ message: WireMessage) async {
         let envelope = message.envelope
         let ids = envelope.clientIDs.map { Int($0) }
-        let total = settings.experiment.clients
-        let outside = ids.filter { $0 >= total }
-        guard !ids.isEmpty, outside.isEmpty else {
-            await reject(identity, FedError(.invalidArgument, "node '\(peer)' announces clients \(outside.prefix(5)) outside 0..<\(total), or none"),
-                         what: "hello")
-            return
-        }
-        let wanted = try? TensorEncoding(parsing: uploadCodec)
-        guard let wanted, envelope.codecs.contains(wanted.codec) else {
-            await reject(identity, FedError(.unknownCodec, "node '\(peer)' offers codecs \(envelope.codecs) but this server asks for \(uploadCodec)"),
-                         what: "hello")
+        let wanted: TensorEncoding
+        do throws(FedError) {
+            wanted = try settings.admit(envelope, peer: peer)
+        } catch {
+            await reject(identity, error, what: "hello")
             return
         }
         if children[peer] != nil { drop(peer, reason: FedError(.shutdown, "node '\(peer)' joined again")) }
@@ -101,12 +95,7 @@ extension ServerNode {
         welcome.session = session
         welcome.round = UInt64(round)
         welcome.codecs = [wanted.codec]
-        var config = settings.experiment.entries.mapValues { ConfigValue.string($0) }
-        config["codec"] = .string(uploadCodec)
-        config["heartbeat"] = .double(settings.heartbeat)
-        config["round_timeout"] = .double(settings.roundTimeout)
-        if let echo = settings.echoParams { config["echo_params"] = .int(Int64(echo)) }
-        welcome.config = config
+        welcome.config = settings.welcomeConfig()
         log.info("child joined", ["id": peer, "clients": "\(ids.count)", "announced": "\(announcedClients.count)"])
         do {
             try await router?.send([identity] + WireMessage(envelope: welcome).parts())

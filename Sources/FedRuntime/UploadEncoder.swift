@@ -2,13 +2,16 @@ import FedAlgorithms
 import FedCore
 import FedWire
 
-/// Turns one virtual client's training result into a FIT_RESULT message (one per client), encoded with
-/// the codec the server asked for. Called from the training thread, one result at a time.
+/// Turns one virtual client's training result into a FIT_RESULT message (one per client), or a PUSH in
+/// async mode, encoded with the codec the server asked for. Called from the training thread, one result
+/// at a time.
 struct UploadEncoder: Sendable {
     let sender: String
     let session: String
+    /// The task answered: its round (the model version in async mode) and task id are quoted.
     let task: Envelope
     let encoding: TensorEncoding
+    var kind = MessageKind.fitResult
 
     /// The message's frames, or nil (logged) if the client failed or encoding failed.
     func encode(_ outcome: Result<ClientResult, ClientFailure>) -> [Frame]? {
@@ -23,7 +26,7 @@ struct UploadEncoder: Sendable {
             perUpload.seed = SplitMix64.mix(task.taskID &* 0x9E37_79B9 &+ UInt64(result.clientID))
             do throws(FedError) {
                 let (headers, frames) = try ModelCoder().encode(result.update, encoding: perUpload)
-                var envelope = Envelope(kind: .fitResult)
+                var envelope = Envelope(kind: kind)
                 envelope.sender = sender
                 envelope.session = session
                 envelope.round = task.round

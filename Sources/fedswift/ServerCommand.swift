@@ -4,7 +4,7 @@ import FedNet
 import FedRuntime
 import Foundation
 
-/// `fedswift server`: the sync federation server.
+/// `fedswift server`: the federation server, sync (rounds) or async (client-initiated request/reply).
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
@@ -16,13 +16,21 @@ struct ServerCommand: AsyncParsableCommand {
             closes when every result is in, or at --round-timeout if at least --min-fit of them arrived \
             (otherwise it is retried with a new sample). SIGINT/SIGTERM stop it gracefully; with --checkpoint \
             and --resume a restarted server continues where it stopped.
+            With --mode async there are no rounds: each client asks for the model (PULL), trains one of its \
+            virtual clients and sends the update back (PUSH); the server folds it in at once with \
+            --async-algorithm (fedasync or fedbuff), refuses updates more than --max-staleness versions old, \
+            evaluates and checkpoints every --eval-updates updates and stops after --updates updates or \
+            --time-budget seconds. --broadcast, --rounds, --sample and --round-timeout do not apply.
             Example (two machines, 10 clients of Fashion-MNIST, 10 rounds):
               fedswift server --mode sync --control tcp://*:5555 --broadcast tcp://*:5556 \\
                 --clients 10 --sample 10 --rounds 10 --out run.jsonl --save-model model.safetensors
+            Example (asynchronous FedAsync, 500 updates, an evaluation every 50):
+              fedswift server --mode async --control tcp://*:5555 --clients 10 --updates 500 --eval-updates 50 \\
+                --out run.jsonl
             """
     )
 
-    @Option(help: "Federation mode: sync (server-driven rounds).")
+    @Option(help: "Federation mode: sync (server-driven rounds) or async (clients pull, train and push on their own schedule).")
     var mode = "sync"
 
     @Option(help: "ROUTER endpoint clients connect their control socket to.")
@@ -32,6 +40,8 @@ struct ServerCommand: AsyncParsableCommand {
     var broadcast = "tcp://*:5556"
 
     @OptionGroup var experiment: ExperimentOptions
+
+    @OptionGroup(title: "Asynchronous mode (--mode async)") var asyncOptions: AsyncOptions
 
     @Option(help: "Seconds a round waits for results before closing with the quorum or retrying.")
     var roundTimeout = 60.0
@@ -67,7 +77,7 @@ struct ServerCommand: AsyncParsableCommand {
     var maxFrameElements = 1 << 28
 
     func validate() throws {
-        guard mode == "sync" else { throw ValidationError("--mode \(mode) is not available yet; use --mode sync") }
+        guard mode == "sync" || mode == "async" else { throw ValidationError("--mode must be sync or async") }
         do { try settings().validate() } catch { throw ValidationError(error.detail) }
     }
 
@@ -91,6 +101,7 @@ struct ServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         AllocatorTuning.keepLargeAllocationsOnHeap()
+        if mode == "async" { return try await runAsync() }
         let transport = try ZMQTransport()
         let server = try ServerNode(settings: settings(), transport: transport)
         let signals = ShutdownSignals { _ in Task { await server.shutdown() } }
@@ -101,6 +112,21 @@ struct ServerCommand: AsyncParsableCommand {
             let accuracy = last.accuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "n/a"
             print("round \(last.round): accuracy \(accuracy)")
         }
+        if let out { print("results: \(out)") }
+        if let saveModel { print("model: \(saveModel)") }
+    }
+
+    private func runAsync() async throws {
+        AllocatorTuning.keepLargeAllocationsOnHeap()
+        let transport = try ZMQTransport()
+        let server = try AsyncServerNode(settings: settings(), async: asyncOptions.settings(), transport: transport)
+        let signals = ShutdownSignals { _ in Task { await server.shutdown() } }
+        try await server.run()
+        withExtendedLifetime(signals) {}
+        await transport.shutdown()
+        let stats = await server.stats
+        let version = await server.version
+        print("\(stats.received) updates, model version \(version), staleness mean \(String(format: "%.2f", stats.stalenessMean)) max \(stats.stalenessMax)")
         if let out { print("results: \(out)") }
         if let saveModel { print("model: \(saveModel)") }
     }
