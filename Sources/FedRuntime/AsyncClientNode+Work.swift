@@ -78,7 +78,11 @@ extension AsyncClientNode {
             guard let outcome = box.take() else { return nil }
             return upload.encode(outcome.map { Self.shaped($0, base: global, asDelta: wantsDeltas) })
         }
-        guard let parts, !stopping else { return }
+        guard !stopping else { return }
+        guard let parts else {
+            try await pause(seconds: 0.5)  // logged already; do not spin on a client that keeps failing
+            return
+        }
         guard let reply = try await exchange(parts: parts, what: "push") else { return }
         switch reply.envelope.kind {
         case .ack:

@@ -82,7 +82,11 @@ struct ClientCommand: AsyncParsableCommand {
             outcome = try await client.run()
             withExtendedLifetime(signals) {}
         }
-        if outcome == .asyncServer && mode != "sync" {
+        if outcome == .asyncServer && mode == "sync" {
+            await transport.shutdown()
+            throw ValidationError("the server runs --mode async; start this client with --mode auto or --mode async")
+        }
+        if outcome == .asyncServer {
             var retry = RetryPolicy()
             retry.timeout = requestTimeout
             retry.retries = retries
