@@ -24,6 +24,11 @@ extension ClientNode {
         case .model: acceptModel(message)
         case .heartbeat: break
         case .bye:
+            guard envelope.config["finished"]?.boolValue != false else {
+                log.info("server stopped before the end of the run, waiting for it to return")
+                session = nil
+                return
+            }
             log.info("server finished the run")
             outcome = .serverFinished
             stopping = true
@@ -143,6 +148,19 @@ extension ClientNode {
         let uploads = self.uploads
         let upload = UploadEncoder(sender: id, session: session, task: task, encoding: encoding)
         let delay = settings.taskDelay
+        if trainer is EchoTrainer, encoding.codec == .raw {
+            training = Task {
+                if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
+                let echoed = await offPool { EchoTrainer.rawEcho(model) }
+                if let (headers, frames) = echoed {
+                    for client in task.clientIDs {
+                        uploads?.yield(upload.message(client: Int(client), numExamples: 1, loss: 0, headers: headers, frames: frames))
+                    }
+                }
+                self.trainingDone(count: echoed == nil ? 0 : task.clientIDs.count)
+            }
+            return
+        }
         training = Task {
             if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
             let log = self.log

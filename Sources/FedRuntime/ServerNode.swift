@@ -165,7 +165,9 @@ public actor ServerNode {
     private func sayGoodbye() async {
         guard let router else { return }
         for id in children.keys.sorted() {
-            let bye = FederationMessages.plain(.bye, sender: "server", session: session)
+            var bye = FederationMessages.plain(.bye, sender: "server", session: session)
+            // Clients exit after a finished run; after a shutdown they wait for the server to return.
+            bye.envelope.config["finished"] = .bool(finished)
             try? await router.send([Frame(copying: Array(id.utf8))] + bye.parts())
         }
         children.removeAll()

@@ -114,3 +114,35 @@ struct ProcessTests {
         await peer.close()
     }
 }
+
+/// SIGTERM: the server stops gracefully (results flushed, BYE), its clients wait, and a resumed server
+/// finishes the run with them.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct GracefulShutdownTests {
+    @Test func terminatedServerExitsCleanlyAndItsClientsWaitForTheResumedOne() async throws {
+        let h = try ProcessHarness("sigterm")
+        defer { h.killAll() }
+        let (control, broadcast) = ProcessHarness.endpoints()
+        let out = h.path("run.jsonl")
+        let serverArguments = ["server", "--control", control, "--broadcast", broadcast, "--echo-params", "100", "--clients", "2",
+                               "--sample", "2", "--rounds", "4", "--codec", "raw", "--out", out, "--checkpoint", h.path("checkpoint"),
+                               "--save-model", h.path("model.safetensors"), "--resume"]
+        let first = try h.spawn("server", serverArguments)
+        let echo = ["--control", control, "--broadcast", broadcast, "--trainer", "echo", "--task-delay", "0.3"]
+        let clients = [try h.spawn("client-a", ["client", "--clients", "0", "--id", "a"] + echo),
+                       try h.spawn("client-b", ["client", "--clients", "1", "--id", "b"] + echo)]
+        #expect(await h.waitUntil(timeout: 30) { h.rounds(out).count >= 1 })
+        kill(first.processIdentifier, SIGTERM)
+        #expect(await h.waitForExit(first, timeout: 10))
+        #expect(first.terminationStatus == 0)
+        #expect(clients.allSatisfy { $0.isRunning }, "clients should wait for the server to return")
+        let second = try h.spawn("server-resumed", serverArguments)
+        #expect(await h.waitForExit(second, timeout: 60), "server log:\n\(h.log("server-resumed"))")
+        #expect(h.rounds(out).map { $0["round"] as? Int } == [1, 2, 3, 4])
+        #expect(try h.model(h.path("model.safetensors")).allSatisfy { $0 == 4 })
+        for client in clients {
+            #expect(await h.waitForExit(client, timeout: 10))
+            #expect(client.terminationStatus == 0)
+        }
+    }
+}
