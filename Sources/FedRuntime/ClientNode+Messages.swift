@@ -23,21 +23,16 @@ extension ClientNode {
             startTrainingIfReady()
         case .model: acceptModel(message)
         case .heartbeat: break
-        case .bye:
-            guard envelope.config["finished"]?.boolValue != false else {
-                log.info("server stopped before the end of the run, waiting for it to return")
-                session = nil
-                return
-            }
-            log.info("server finished the run")
-            outcome = .serverFinished
-            stopping = true
+        case .bye: serverSaidBye(envelope)
         case .error:
             let error = envelope.error ?? WireError(code: .unspecified, detail: "no reason given")
             log.info("server sent ERROR", ["code": error.code.name, "detail": error.detail])
             switch error.code {
             case .unknownPeer, .sessionMismatch:
-                session = nil
+                // An answer to a message sent before our latest WELCOME (a stale upload or heartbeat from
+                // the previous session) is no reason to join again.
+                let stale = envelope.session == session && (error.code == .sessionMismatch || ContinuousClock.now - joinedAt < .seconds(2))
+                if !stale { session = nil }
             case .unsupportedVersion, .unknownCodec, .invalidArgument:
                 guard session == nil else { break }
                 fatal = FedError(error.code, "the server refused this node: \(error.detail)")
@@ -53,10 +48,27 @@ extension ClientNode {
     func onBroadcast(_ parts: [Frame]) {
         guard parts.count >= 2 else { return }
         do {
-            acceptModel(try WireMessage(parts: Array(parts.dropFirst())))
+            let message = try WireMessage(parts: Array(parts.dropFirst()))
+            if message.envelope.kind == .bye, message.envelope.session == session {
+                serverSaidBye(message.envelope)
+            } else {
+                acceptModel(message)
+            }
         } catch {
             log.info("undecodable broadcast", ["error": error.description])
         }
+    }
+
+    /// BYE (on control or broadcast): exit after a finished run, otherwise wait for the server to return.
+    private func serverSaidBye(_ envelope: Envelope) {
+        guard envelope.config["finished"]?.boolValue != false else {
+            log.info("server stopped before the end of the run, waiting for it to return")
+            session = nil
+            return
+        }
+        log.info("server finished the run")
+        outcome = .serverFinished
+        stopping = true
     }
 
     private func acceptModel(_ message: WireMessage) {
@@ -88,6 +100,7 @@ extension ClientNode {
             return
         }
         session = envelope.session
+        joinedAt = .now
         joins += 1
         lastHeard = .now
         lastHeartbeat = .now

@@ -49,6 +49,7 @@ public actor ClientNode {
     var lastHello = ContinuousClock.now - .seconds(60)
     var lastHeartbeat = ContinuousClock.now
     var lastHeard = ContinuousClock.now
+    var joinedAt = ContinuousClock.now
     var stopping = false
     var outcome = Outcome.shutdown
     var fatal: FedError?

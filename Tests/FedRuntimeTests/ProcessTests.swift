@@ -23,7 +23,7 @@ struct ProcessTests {
         let simulate = try h.spawn("simulate", ["simulate", "--save-model", h.path("simulated.safetensors")] + Self.small)
         #expect(await h.waitForExit(server, timeout: 60), "server log:\n\(h.log("server"))")
         #expect(await h.waitForExit(simulate, timeout: 60))
-        #expect(server.terminationStatus == 0)
+        #expect(h.status(server) == 0)
         let federated = try h.model(h.path("federated.safetensors"))
         let simulated = try h.model(h.path("simulated.safetensors"))
         #expect(federated.count == simulated.count)
@@ -71,7 +71,7 @@ struct ProcessTests {
         _ = await h.waitForExit(first, timeout: 5)
         let second = try h.spawn("server-resumed", serverArguments)
         #expect(await h.waitForExit(second, timeout: 60), "server log:\n\(h.log("server-resumed"))")
-        #expect(second.terminationStatus == 0)
+        #expect(h.status(second) == 0)
         #expect(h.rounds(out).map { $0["round"] as? Int } == [1, 2, 3, 4, 5, 6])
         #expect(h.rows(out).last?["final"] as? Bool == true)
         // Echo clients add exactly 1 per round: 6.0 proves no round was lost or applied twice.
@@ -108,7 +108,7 @@ struct ProcessTests {
         try await peer.upload(for: second, client: 1, state: poisoned)
         #expect(try await peer.next(.error).envelope.error?.code == .nonFiniteValue)
         #expect(await h.waitForExit(server, timeout: 30), "server log:\n\(h.log("server"))")
-        #expect(server.terminationStatus == 0)
+        #expect(h.status(server) == 0)
         // Only the echo client's uploads counted: two rounds of +1.
         #expect(try h.model(h.path("model.safetensors")) == [Float](repeating: 2, count: 8))
         await peer.close()
@@ -134,7 +134,7 @@ struct GracefulShutdownTests {
         #expect(await h.waitUntil(timeout: 30) { h.rounds(out).count >= 1 })
         kill(first.processIdentifier, SIGTERM)
         #expect(await h.waitForExit(first, timeout: 10))
-        #expect(first.terminationStatus == 0)
+        #expect(h.status(first) == 0)
         #expect(clients.allSatisfy { $0.isRunning }, "clients should wait for the server to return")
         let second = try h.spawn("server-resumed", serverArguments)
         #expect(await h.waitForExit(second, timeout: 60), "server log:\n\(h.log("server-resumed"))")
@@ -142,7 +142,7 @@ struct GracefulShutdownTests {
         #expect(try h.model(h.path("model.safetensors")).allSatisfy { $0 == 4 })
         for client in clients {
             #expect(await h.waitForExit(client, timeout: 10))
-            #expect(client.terminationStatus == 0)
+            #expect(h.status(client) == 0)
         }
     }
 }
