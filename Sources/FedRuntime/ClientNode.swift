@@ -35,6 +35,8 @@ public actor ClientNode {
     let settings: ClientSettings
     let transport: any Transport
     let log: NodeLog
+    /// Random token of this run, so the server tells a repeated HELLO from a restarted process.
+    let instance = String(UInt64.random(in: 1...UInt64.max), radix: 16)
     var dealer: (any MessageSocket)?
     var sub: (any MessageSocket)?
     var session: String?
@@ -142,7 +144,7 @@ public actor ClientNode {
                 hello.sender = settings.id
                 hello.clientIDs = settings.clients.map { UInt32($0) }
                 hello.codecs = Codec.allCases
-                hello.config = ["trainer": .string(settings.trainer.rawValue)]
+                hello.config = ["trainer": .string(settings.trainer.rawValue), "instance": .string(instance)]
                 try? await dealer.send(WireMessage(envelope: hello).parts())
             }
             return

@@ -50,6 +50,9 @@ struct ChildRecord {
     let id: String
     /// Hosted virtual clients, ascending.
     let clients: [Int]
+    /// Random token of the child process's run: a repeated HELLO with the same token is a retransmission,
+    /// a new token means the process restarted (and lost whatever it was working on).
+    let instance: String
     /// Last time anything arrived from it.
     var lastSeen: ContinuousClock.Instant
 

@@ -94,8 +94,12 @@ extension ServerNode {
                          what: "hello")
             return
         }
-        if children[peer] != nil { drop(peer, reason: FedError(.shutdown, "node '\(peer)' joined again")) }
-        children[peer] = ChildRecord(id: peer, clients: Array(Set(ids)).sorted(), lastSeen: .now)
+        let instance = envelope.config["instance"]?.stringValue ?? ""
+        let hosted = Array(Set(ids)).sorted()
+        if let known = children[peer], known.instance != instance || known.clients != hosted {
+            drop(peer, reason: FedError(.shutdown, "node '\(peer)' restarted and joined again"))
+        }
+        children[peer] = ChildRecord(id: peer, clients: hosted, instance: instance, lastSeen: .now)
         var welcome = Envelope(kind: .welcome)
         welcome.sender = "server"
         welcome.session = session

@@ -125,21 +125,21 @@ struct GracefulShutdownTests {
         let (control, broadcast) = ProcessHarness.endpoints()
         let out = h.path("run.jsonl")
         let serverArguments = ["server", "--control", control, "--broadcast", broadcast, "--echo-params", "100", "--clients", "2",
-                               "--sample", "2", "--rounds", "4", "--codec", "raw", "--out", out, "--checkpoint", h.path("checkpoint"),
+                               "--sample", "2", "--rounds", "8", "--codec", "raw", "--out", out, "--checkpoint", h.path("checkpoint"),
                                "--save-model", h.path("model.safetensors"), "--resume"]
         let first = try h.spawn("server", serverArguments)
-        let echo = ["--control", control, "--broadcast", broadcast, "--trainer", "echo", "--task-delay", "0.3"]
+        let echo = ["--control", control, "--broadcast", broadcast, "--trainer", "echo", "--task-delay", "0.5"]
         let clients = [try h.spawn("client-a", ["client", "--clients", "0", "--id", "a"] + echo),
                        try h.spawn("client-b", ["client", "--clients", "1", "--id", "b"] + echo)]
         #expect(await h.waitUntil(timeout: 30) { h.rounds(out).count >= 1 })
-        kill(first.processIdentifier, SIGTERM)
+        kill(first.processIdentifier, SIGTERM)  // 7 rounds of at least 0.5 s are left: the run is not over
         #expect(await h.waitForExit(first, timeout: 10))
         #expect(h.status(first) == 0)
         #expect(clients.allSatisfy { $0.isRunning }, "clients should wait for the server to return")
         let second = try h.spawn("server-resumed", serverArguments)
         #expect(await h.waitForExit(second, timeout: 60), "server log:\n\(h.log("server-resumed"))")
-        #expect(h.rounds(out).map { $0["round"] as? Int } == [1, 2, 3, 4])
-        #expect(try h.model(h.path("model.safetensors")).allSatisfy { $0 == 4 })
+        #expect(h.rounds(out).map { $0["round"] as? Int } == Array(1...8))
+        #expect(try h.model(h.path("model.safetensors")).allSatisfy { $0 == 8 })
         for client in clients {
             #expect(await h.waitForExit(client, timeout: 10))
             #expect(h.status(client) == 0)
