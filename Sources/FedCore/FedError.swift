@@ -44,7 +44,7 @@ public struct FedError: Error, Sendable, Hashable, CustomStringConvertible {
             for ch in String(describing: self as Code) {
                 if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
             }
-            return out
+            return self == .unknownDType ? "unknown_dtype" : out
         }
     }
 

@@ -28,6 +28,8 @@ public struct RoundRecord: Codable, Sendable, Equatable {
     public var late: Int?
     /// Notes such as which group was missing.
     public var note: String?
+    /// Virtual seconds since the start, when client speeds are simulated.
+    public var simTime: Double?
 
     /// A record; evaluation fields and extras default to absent.
     public init(round: Int, accuracy: Double? = nil, loss: Double? = nil, seconds: Double, evalSeconds: Double = 0,
@@ -48,5 +50,6 @@ public struct RoundRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case round, accuracy, loss, seconds, selected, completed, failed, late, note
         case evalSeconds = "eval_seconds", bytesDown = "bytes_down", bytesUp = "bytes_up", trainLoss = "train_loss"
+        case simTime = "sim_time"
     }
 }

@@ -16,10 +16,12 @@ public final class Simulation {
     public let data: FederatedData
     /// The clients' sample indices.
     public let partition: Partition
-    private let trainer: SerialTrainer
-    private let evaluator: Evaluator
+    let trainer: SerialTrainer
+    let evaluator: Evaluator
     /// The current global model.
     public private(set) var global: ModelState
+    /// Simulated client speeds: when set, each round also advances a virtual clock by its slowest client.
+    public var speeds: ClientSpeeds?
 
     /// Loads the data, partitions it and builds the initial model; `workers` defaults to the cores.
     public init(config: ExperimentConfig, workers: Int? = nil) throws(FedError) {
@@ -39,6 +41,7 @@ public final class Simulation {
         var strategy = try StrategyRegistry.make(config.algorithm)
         let everyone = Array(0..<config.clients)
         let sizes = partition.sizes
+        var clock = 0.0
         for round in 1...config.rounds {
             let start = DispatchTime.now().uptimeNanoseconds
             let selected = config.sampleClients(round: round, available: everyone, sizes: sizes)
@@ -51,6 +54,10 @@ public final class Simulation {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             var record = RoundRecord(round: round, seconds: seconds, selected: selected.count, completed: accumulator.count,
                                      failed: failures.count, trainLoss: accumulator.count > 0 ? accumulator.meanLoss : nil)
+            if let speeds {
+                clock += selected.map { speeds.seconds(client: $0, samples: sizes[$0] * fit.epochs) }.max() ?? 0
+                record.simTime = clock
+            }
             if round % config.evalEvery == 0 || round == config.rounds {
                 let evalStart = DispatchTime.now().uptimeNanoseconds
                 let result = try evaluator.evaluate(global)
@@ -61,6 +68,25 @@ public final class Simulation {
             try onRound(record)
         }
     }
+}
+
+extension Simulation {
+    /// Trains one client from `global` as task `task` (its randomness is seeded by the task number).
+    func trainOne(client: Int, task: Int, global: ModelState) throws(FedError) -> ClientResult {
+        let box = Mutex<Result<ClientResult, ClientFailure>?>(nil)
+        trainer.train(round: task, clients: [client], global: global, config: config.fit) { outcome in box.withLock { $0 = outcome } }
+        switch box.withLock({ $0 }) {
+        case .success(let result): return result
+        case .failure(let failure): throw failure.reason
+        case nil: throw FedError(.internal, "client \(client) produced no result")
+        }
+    }
+
+    /// Loss and accuracy of `state` on the test set.
+    func evaluate(_ state: ModelState) throws(FedError) -> (loss: Double, accuracy: Double) { try evaluator.evaluate(state) }
+
+    /// Makes `state` the global model (after an asynchronous run).
+    func replaceGlobal(_ state: ModelState) { global = state }
 }
 
 /// Server-side evaluation of a global model on the test set.

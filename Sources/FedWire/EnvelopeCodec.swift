@@ -8,7 +8,7 @@ import Glibc
 ///
 /// Swift values stay at the API; the C message tree lives only inside `encoded()` (every allocation
 /// freed by one `defer`) and `init(decoding:)` (copied out, then `free_unpacked`). Map entries are
-/// written sorted by key, so equal envelopes always give equal bytes.
+/// written sorted by the keys' UTF-8 bytes, so equal envelopes always give equal bytes.
 extension Envelope {
     /// The envelope in protobuf wire format.
     public func encoded() -> [UInt8] {
@@ -25,7 +25,7 @@ extension Envelope {
         msg.n_client_ids = clientIDs.count
         msg.client_ids = arena.array(clientIDs)
         msg.n_config = config.count
-        msg.config = arena.pointers(config.sorted { $0.key < $1.key }) { entry, arena in
+        msg.config = arena.pointers(config.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) { entry, arena in
             let e = arena.allocate(Fedswift__V1__Envelope__ConfigEntry.self)
             fedswift__v1__envelope__config_entry__init(e)
             e.pointee.key = arena.string(entry.key)
@@ -33,7 +33,7 @@ extension Envelope {
             return e
         }
         msg.n_metrics = metrics.count
-        msg.metrics = arena.pointers(metrics.sorted { $0.key < $1.key }) { entry, arena in
+        msg.metrics = arena.pointers(metrics.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) { entry, arena in
             let e = arena.allocate(Fedswift__V1__Envelope__MetricsEntry.self)
             fedswift__v1__envelope__metrics_entry__init(e)
             e.pointee.key = arena.string(entry.key)

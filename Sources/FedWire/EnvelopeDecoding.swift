@@ -17,24 +17,24 @@ extension Envelope {
         }
         self.init(kind: kind)
         version = m.version
-        sender = String(cString: m.sender)
-        session = String(cString: m.session)
+        sender = try text(m.sender, "sender")
+        session = try text(m.session, "session")
         round = m.round
         taskID = m.task_id
         clientIDs = Array(UnsafeBufferPointer(start: m.client_ids, count: m.n_client_ids))
         for i in 0..<m.n_config {
             guard let entry = m.config[i] else { continue }
-            let key = String(cString: entry.pointee.key)
-            config[key] = entry.pointee.value.flatMap { Self.unpackScalar($0.pointee) }
+            let key = try text(entry.pointee.key, "config key")
+            config[key] = try entry.pointee.value.flatMap { (v) throws(FedError) in try Self.unpackScalar(v.pointee) }
         }
         for i in 0..<m.n_metrics {
             guard let entry = m.metrics[i] else { continue }
-            metrics[String(cString: entry.pointee.key)] = entry.pointee.value
+            metrics[try text(entry.pointee.key, "metrics key")] = entry.pointee.value
         }
         numExamples = m.num_examples
         if let e = m.error {
             let code = FedError.Code(rawValue: e.pointee.code.rawValue) ?? .unspecified
-            error = WireError(code: code, detail: String(cString: e.pointee.detail))
+            error = WireError(code: code, detail: try text(e.pointee.detail, "error detail"))
         }
         var headers: [TensorHeader] = []
         headers.reserveCapacity(m.n_tensors)
@@ -59,18 +59,18 @@ extension Envelope {
         self = try result.get()
     }
 
-    private static func unpackScalar(_ s: Fedswift__V1__Scalar) -> ConfigValue? {
+    private static func unpackScalar(_ s: Fedswift__V1__Scalar) throws(FedError) -> ConfigValue? {
         switch s.value_case {
         case FEDSWIFT__V1__SCALAR__VALUE_F64: .double(s.f64)
         case FEDSWIFT__V1__SCALAR__VALUE_I64: .int(s.i64)
-        case FEDSWIFT__V1__SCALAR__VALUE_STR: .string(String(cString: s.str))
+        case FEDSWIFT__V1__SCALAR__VALUE_STR: .string(try text(s.str, "config value"))
         case FEDSWIFT__V1__SCALAR__VALUE_FLAG: .bool(s.flag != 0)
         default: nil
         }
     }
 
     private static func unpackHeader(_ t: Fedswift__V1__TensorHeader, index: Int) throws(FedError) -> TensorHeader {
-        let name = String(cString: t.name)
+        let name = try text(t.name, "tensor name")
         guard let dtype = DType(rawValue: t.dtype.rawValue) else {
             throw FedError(.unknownDType, "tensor '\(name)' has dtype \(t.dtype.rawValue), unknown in protocol v\(wireProtocolVersion)")
         }
@@ -102,4 +102,13 @@ extension Envelope {
         h.sliceElements = try size(t.slice_elements, "slice_elements")
         return h
     }
+}
+
+/// A protobuf-c string as Swift text; invalid UTF-8 is a malformed envelope (proto3 strings are UTF-8).
+private func text(_ pointer: UnsafePointer<CChar>?, _ field: String) throws(FedError) -> String {
+    guard let pointer else { return "" }
+    guard let string = String(validatingCString: pointer) else {
+        throw FedError(.malformedEnvelope, "\(field) is not valid UTF-8")
+    }
+    return string
 }

@@ -28,9 +28,8 @@ public final class ModelCoder {
                 repeat {
                     let count = min(maxFrameElements, elements - start)
                     if let shared {
-                        var (header, frame) = TensorCodec.rawFrame(name: spec.name, shape: spec.shape, buffer: shared,
-                                                                   elementOffset: base + start, count: count, isDelta: encoding.isDelta)
-                        if count != elements { header.sliceStart = start; header.sliceElements = count }
+                        var (header, frame) = TensorCodec.rawFrame(name: spec.name, shape: spec.shape, buffer: shared, elementOffset: base + start,
+                                                                   sliceStart: start, count: count, isDelta: encoding.isDelta)
                         if encoding.checksum { header.crc32 = frame.withUnsafeBytes(TensorCodec.crc32Of) }
                         headers.append(header)
                         frames.append(frame)

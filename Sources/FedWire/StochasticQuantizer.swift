@@ -19,7 +19,8 @@ public enum StochasticQuantizer {
 
     /// Quantizes `values` into `output`; returns the scale (largest magnitude).
     ///
-    /// - Throws: `.nonFiniteValue` if a value is NaN or infinite.
+    /// - Throws: `.nonFiniteValue` if a value is NaN or infinite; `.invalidArgument` if the largest
+    ///   magnitude is so small (below about 4e-37) that `s / scale` overflows.
     public static func encode(_ values: UnsafeBufferPointer<Float>, codec: Codec, seed: UInt64,
                               into output: UnsafeMutableRawBufferPointer) throws(FedError) -> Float {
         precondition(codec == .q8 || codec == .q4, "not a quantizing codec")
@@ -31,6 +32,9 @@ public enum StochasticQuantizer {
         }
         let s = levels(codec)
         let inv: Float = scale > 0 ? Float(s) / scale : 0
+        guard inv.isFinite else {
+            throw FedError(.invalidArgument, "scale \(scale) is too small to quantize; send these values raw")
+        }
         let out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
         if codec == .q8 {
             for i in 0..<values.count {
@@ -50,11 +54,13 @@ public enum StochasticQuantizer {
 
     @inline(__always)
     private static func code(_ x: Float, inv: Float, levels: Int, seed: UInt64, index: Int) -> Int {
+        // Float selects instead of integer branches: the rounding decision is random, so a branch
+        // would be mispredicted half the time.
         let l = abs(x) * inv
         let floorL = l.rounded(.down)
         let u = SplitMix64.unitFloat(SplitMix64.mix(seed &+ UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15))
-        let q = min(Int(floorL) + (u < l - floorL ? 1 : 0), levels)
-        return x < 0 ? -q : q
+        let q = Swift.min(floorL + (u < l - floorL ? 1 : 0), Float(levels))
+        return Int(x < 0 ? -q : q)
     }
 
     /// Restores values from codes: `x = q · (scale / s)`.

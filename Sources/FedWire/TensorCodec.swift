@@ -132,8 +132,16 @@ public enum TensorCodec {
             chosen.codec = encoding.codec.isLossless ? .raw : encoding.codec
         }
         var result = Encoded(bytes: 0, codec: chosen.codec)
-        var buffer = try SharedBuffer(count: maxEncodedBytes(count: values.count, encoding: chosen)) { (out) throws(FedError) in
-            result = try encode(values, encoding: chosen, into: out, scratch: scratch)
+        var buffer: SharedBuffer
+        do {
+            buffer = try SharedBuffer(count: maxEncodedBytes(count: values.count, encoding: chosen)) { (out) throws(FedError) in
+                result = try encode(values, encoding: chosen, into: out, scratch: scratch)
+            }
+        } catch where error.code == .invalidArgument {
+            // Values too small to quantize (scale below ~4e-37) travel raw.
+            chosen.codec = .raw
+            result = Encoded(bytes: values.count * 4, codec: .raw)
+            buffer = SharedBuffer(copying: UnsafeRawBufferPointer(values))
         }
         if result.codec.isLossless, result.codec != .raw, result.bytes >= values.count * 4 {
             result = Encoded(bytes: values.count * 4, codec: .raw)
@@ -171,12 +179,14 @@ public enum TensorCodec {
     }
 
     /// A raw frame over float32 values already held in a shared buffer: no copy at all.
-    public static func rawFrame(name: String, shape: [Int], buffer: SharedBuffer, elementOffset: Int, count: Int,
-                                isDelta: Bool = false) -> (TensorHeader, Frame) {
+    ///
+    /// `elementOffset` locates the values in `buffer`; `sliceStart` is their position inside the tensor.
+    public static func rawFrame(name: String, shape: [Int], buffer: SharedBuffer, elementOffset: Int, sliceStart: Int = 0,
+                                count: Int, isDelta: Bool = false) -> (TensorHeader, Frame) {
         var header = TensorHeader(name: name, shape: shape, dtype: .float32, codec: .raw, rawBytes: count * 4, encodedBytes: count * 4)
         header.isDelta = isDelta
-        if elementOffset != 0 || count != shape.reduce(1, *) {
-            // A slice of the tensor; the caller passes the tensor's own element offset via sliceStart.
+        if sliceStart != 0 || count != shape.reduce(1, *) {
+            header.sliceStart = sliceStart
             header.sliceElements = count
         }
         return (header, Frame(buffer: buffer, offset: elementOffset * 4, count: count * 4))

@@ -3,14 +3,15 @@ import FedCore
 /// Top-k sparsification (Aji and Heafield, "Sparse Communication for Distributed Gradient Descent",
 /// EMNLP 2017; with error feedback as in Stich et al., "Sparsified SGD with Memory", NeurIPS 2018).
 ///
-/// Keeps `k = min(n, max(1, ⌈fraction · n⌉))` entries of largest magnitude; ties at the threshold go to
-/// the lowest indices. The frame holds k little-endian `UInt32` indices in ascending order, then the k
+/// Keeps `k = min(n, max(1, ⌊fraction · n + ½⌋))` entries of largest magnitude (the product in float64,
+/// rounded half up, so a float32 fraction such as 0.1 keeps 10 of 100); ties at the threshold go to the
+/// lowest indices. The frame holds k little-endian `UInt32` indices in ascending order, then the k
 /// float32 values at those indices. ``TopKResidual`` carries what was not sent into the next upload.
 public enum TopK {
     /// Entries kept for `count` values at `fraction`.
     public static func keptCount(_ count: Int, fraction: Float) -> Int {
         guard count > 0 else { return 0 }
-        return min(count, max(1, Int((Double(fraction) * Double(count)).rounded(.up))))
+        return min(count, max(1, Int((Double(fraction) * Double(count) + 0.5).rounded(.down))))
     }
 
     /// Encoded bytes for `kept` entries.

@@ -19,7 +19,12 @@ struct SimulateCommand: ParsableCommand {
             """
     )
 
+    @Option(help: "sync: server-driven rounds; async: clients train and report on their own schedule (virtual clock).")
+    var mode = "sync"
+
     @OptionGroup var experiment: ExperimentOptions
+
+    @OptionGroup(title: "Asynchronous mode") var asyncOptions: AsyncOptions
 
     @Option(help: "Worker threads training clients in parallel (default: the number of cores).")
     var workers: Int?
@@ -32,12 +37,17 @@ struct SimulateCommand: ParsableCommand {
 
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        guard mode == "sync" || mode == "async" else { throw ValidationError("--mode must be sync or async") }
     }
 
     func run() throws {
+        if mode == "async" { return try runAsync() }
         let config = experiment.experiment()
         let started = Date()
         let simulation = try Simulation(config: config, workers: workers)
+        if let speeds = asyncOptions.speeds {
+            simulation.speeds = try ClientSpeeds(parsing: speeds, clients: config.clients, seed: config.seed)
+        }
         let writer = try out.map { path throws(FedError) in try ResultsWriter(url: URL(fileURLWithPath: path)) }
         let progress = ProgressDisplay(total: config.rounds, label: "round")
         var last: RoundRecord?
@@ -60,5 +70,32 @@ struct SimulateCommand: ParsableCommand {
         print("final accuracy \(accuracy) after \(config.rounds) rounds, \(String(format: "%.3f", roundSeconds / Double(config.rounds))) s/round")
         if let out { print("results: \(out)") }
         if let saveModel { print("model: \(saveModel)") }
+    }
+
+    private func runAsync() throws {
+        let config = experiment.experiment()
+        let settings = asyncOptions.settings()
+        let started = Date()
+        let simulation = try AsyncSimulation(config: config, async: settings, workers: workers)
+        let writer = try out.map { path throws(FedError) in try ResultsWriter(url: URL(fileURLWithPath: path)) }
+        let progress = ProgressDisplay(total: settings.updates, label: "update")
+        var last: AsyncRecord?
+        try simulation.run { (record) throws(FedError) in
+            try writer?.write(object: record.row)
+            last = record
+            progress.update(record.updates, status: String(format: "acc %.2f%%  v%d  t=%.1fs", record.accuracy * 100, record.version, record.simulatedSeconds))
+        }
+        progress.finish()
+        if let saveModel { try Safetensors.write(simulation.global, to: URL(fileURLWithPath: saveModel), metadata: config.entries) }
+        var entries = config.entries
+        entries["mode"] = "async"
+        entries["async_algorithm"] = settings.algorithm
+        entries["speeds"] = settings.speeds
+        try writer?.writeFinal(summary: ["updates": last?.updates ?? 0, "accuracy": last?.accuracy ?? Double.nan,
+                                         "sim_time": last?.simulatedSeconds ?? 0, "wall_seconds": Date().timeIntervalSince(started)],
+                               config: entries)
+        print(String(format: "final accuracy %.2f%% after %d updates, %.1f virtual seconds", (last?.accuracy ?? .nan) * 100,
+                     last?.updates ?? 0, last?.simulatedSeconds ?? 0))
+        if let out { print("results: \(out)") }
     }
 }

@@ -120,6 +120,23 @@ func quantizationStaysWithinItsBoundAndIsUnbiased(codec: Codec) throws {
     #expect { try roundTrip([1, .nan], TensorEncoding(codec: .q8)) } throws: { ($0 as? FedError)?.code == .nonFiniteValue }
 }
 
+@Test func tinyValuesThatCannotBeQuantizedTravelRaw() throws {
+    let values: [Float] = [1e-38, -2e-38, 0]
+    #expect { try values.withUnsafeBufferPointer { v in
+        try StochasticQuantizer.encode(v, codec: .q8, seed: 1, into: .allocate(byteCount: 3, alignment: 1)) } }
+        throws: { ($0 as? FedError)?.code == .invalidArgument }
+    let (header, decoded) = try roundTrip(values, TensorEncoding(codec: .q8))
+    #expect(header.codec == .raw)
+    #expect(decoded == values)
+}
+
+@Test func topKRoundsTheKeptCountHalfUp() {
+    #expect(TopK.keptCount(100, fraction: 0.1) == 10)
+    #expect(TopK.keptCount(10, fraction: 0.25) == 3)
+    #expect(TopK.keptCount(10, fraction: 0.01) == 1)
+    #expect(TopK.keptCount(5, fraction: 1) == 5)
+}
+
 @Test func topKKeepsLargestMagnitudesAndBreaksTiesByIndex() throws {
     let values: [Float] = [0.1, -5, 3, 0.2, 3, -3, 0, 1]
     let (header, decoded) = try roundTrip(values, TensorEncoding(codec: .topK, fraction: 0.5))
