@@ -159,6 +159,7 @@ extension ClientNode {
         }
         let id = settings.id
         let uploads = self.uploads
+        let credits = uploadCredits
         let upload = UploadEncoder(sender: id, session: session, task: task, encoding: encoding)
         let delay = settings.taskDelay
         if trainer is EchoTrainer, encoding.codec == .raw {
@@ -167,7 +168,9 @@ extension ClientNode {
                 let echoed = await offPool { EchoTrainer.rawEcho(model) }
                 if let (headers, frames) = echoed {
                     for client in task.clientIDs {
-                        uploads?.yield(upload.message(client: Int(client), numExamples: 1, loss: 0, headers: headers, frames: frames))
+                        // The echoed frames are shared by every upload: no credit needed.
+                        let parts = upload.message(client: Int(client), numExamples: 1, loss: 0, headers: headers, frames: frames)
+                        uploads?.yield(Upload(parts: parts, holdsCredit: false, credits: credits))
                     }
                 }
                 self.trainingDone(count: echoed == nil ? 0 : task.clientIDs.count)
@@ -188,7 +191,9 @@ extension ClientNode {
                     return
                 }
                 trainer.train(round: Int(task.round), clients: task.clientIDs.map { Int($0) }, global: global, config: config) { outcome in
-                    if let parts = upload.encode(outcome) { uploads?.yield(parts) }
+                    guard let parts = upload.encode(outcome) else { return }
+                    credits.wait()  // on the training thread, never on the cooperative pool
+                    uploads?.yield(Upload(parts: parts, holdsCredit: true, credits: credits))
                 }
             }
             self.trainingDone(count: task.clientIDs.count)
