@@ -46,7 +46,8 @@ extension ClientNode {
 
     /// Handles one message from the SUB socket: `[topic, envelope, tensors...]`.
     func onBroadcast(_ parts: [Frame]) {
-        guard parts.count >= 2 else { return }
+        // SUB matches topic prefixes: node "c1" also receives "c10"'s messages; keep only ours.
+        guard parts.count >= 2, parts[0].bytes == Array(settings.id.utf8) else { return }
         do {
             let message = try WireMessage(parts: Array(parts.dropFirst()))
             if message.envelope.kind == .bye, message.envelope.session == session {

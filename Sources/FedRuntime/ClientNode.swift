@@ -85,7 +85,7 @@ public actor ClientNode {
             options.sendTimeout = .seconds(5)
             dealer = try await transport.connected(.dealer, to: settings.control, options: options)
             let subSocket = try await transport.connected(.sub, to: settings.broadcast, options: options)
-            try await subSocket.subscribe(Array(settings.id.utf8) + [0])
+            try await subSocket.subscribe(Array(settings.id.utf8))
             sub = subSocket
         } catch {
             await closeSockets()

@@ -50,8 +50,8 @@ extension ServerNode {
     /// Tracks XPUB subscription notices (`[1|0] + topic`): who can receive the pushed model. A child of
     /// the round in flight that subscribes late gets the model pushed right away.
     func onSubscription(_ parts: [Frame]) async {
-        guard let bytes = parts.first?.bytes, bytes.count >= 2, bytes.last == 0 else { return }
-        let id = String(decoding: bytes[1..<(bytes.count - 1)], as: UTF8.self)
+        guard let bytes = parts.first?.bytes, bytes.count >= 2 else { return }
+        let id = String(decoding: bytes.dropFirst(), as: UTF8.self)
         guard bytes[0] == 1 else {
             subscribed.remove(id)
             return

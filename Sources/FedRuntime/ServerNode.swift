@@ -170,7 +170,7 @@ public actor ServerNode {
         let parts = bye.parts()
         for id in Set(children.keys).union(subscribed).sorted() {
             try? await router?.send([Frame(copying: Array(id.utf8))] + parts)
-            try? await xpub?.send([Frame(copying: Array(id.utf8) + [0])] + parts)
+            try? await xpub?.send([Frame(copying: Array(id.utf8))] + parts)
         }
         children.removeAll()
     }
