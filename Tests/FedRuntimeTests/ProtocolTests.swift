@@ -25,7 +25,8 @@ struct ProtocolTests {
                                     transport: transport)
         let run = Task { try await server.run() }
         // "node-1" is a prefix of "node-10": each must still get only its own broadcast.
-        let clients = [echoClient(transport, endpoints, clients: [0, 1], id: "node-1"), echoClient(transport, endpoints, clients: [2, 3], id: "node-10")]
+        let clients = [echoClient(transport, endpoints, clients: [0, 1], id: "node-1"),
+                       echoClient(transport, endpoints, clients: [2, 3], id: "node-10")]
         _ = try await run.value
         for client in clients { #expect(try await client.value == .serverFinished) }
         #expect(await server.records.map(\.completed) == [4, 4, 4])
