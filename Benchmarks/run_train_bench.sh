@@ -24,12 +24,13 @@ rows = [json.loads(line) for line in open(sys.argv[1])]
 groups = {}
 for r in rows:
     groups.setdefault((r["model"], r["batch"], r["threads"]), {}).setdefault(r["impl"], []).append(r["samples_per_s"])
-print("| model | batch | threads | FedSwift samples/s (runs) | PyTorch samples/s (runs) | ratio of medians |")
-print("|---|---|---|---|---|---|")
+print("| model | batch | threads | FedSwift samples/s (runs) | PyTorch samples/s (runs) | ratio of medians | median of paired ratios |")
+print("|---|---|---|---|---|---|---|")
 for (model, batch, threads), impls in groups.items():
     f, t = impls.get("fedswift", []), impls.get("torch", [])
     mf, mt = statistics.median(f), statistics.median(t)
     print(f"| {model} | {batch} | {threads} | **{mf:,.0f}** ({', '.join(f'{x:,}' for x in f)}) | "
-          f"**{mt:,.0f}** ({', '.join(f'{x:,}' for x in t)}) | **{mf / mt:.2f}×** |")
+          f"**{mt:,.0f}** ({', '.join(f'{x:,}' for x in t)}) | **{mf / mt:.2f}×** | "
+          f"{statistics.median(a / b for a, b in zip(f, t)):.2f}× |")
 PY
 rm -f "$OUT"
