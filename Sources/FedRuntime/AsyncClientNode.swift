@@ -82,7 +82,8 @@ public actor AsyncClientNode {
     }
 
     /// Sends `message` and returns the reply, or nil when the reply ends the exchange: BYE (the run is
-    /// over), `unknown_peer` / `session_mismatch` (join again) or an undecodable reply.
+    /// over unless it says `finished=false`), `unknown_peer` / `session_mismatch` (join again) or an
+    /// undecodable reply.
     func exchange(_ message: WireMessage, what: String) async throws(FedError) -> WireMessage? {
         try await exchange(parts: message.parts(), what: what)
     }
@@ -98,6 +99,9 @@ public actor AsyncClientNode {
             return nil
         }
         switch reply.envelope.kind {
+        case .bye where reply.envelope.config["finished"]?.boolValue == false:
+            log.info("server is leaving without finishing; waiting for it to return")
+            return nil
         case .bye:
             log.info("server finished the run", ["pushed": "\(pushed)"])
             outcome = .serverFinished

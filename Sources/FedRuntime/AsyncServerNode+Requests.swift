@@ -17,7 +17,9 @@ extension AsyncServerNode {
         let sender = envelope.sender
         if finishedAt != nil {
             peers[sender]?.toldBye = true
-            await reply(request, FederationMessages.plain(.bye, sender: "server", session: session, round: UInt64(version)))
+            var bye = FederationMessages.plain(.bye, sender: "server", session: session, round: UInt64(version))
+            bye.envelope.config = ["finished": .bool(true)]  // the run is over: clients exit
+            await reply(request, bye)
             return
         }
         if envelope.kind == .hello {
@@ -43,7 +45,9 @@ extension AsyncServerNode {
             log.info("client left", ["id": sender])
             peers[sender] = nil
             waitingPulls[sender] = nil
-            await reply(request, FederationMessages.plain(.bye, sender: "server", session: session, round: UInt64(version)))
+            var bye = FederationMessages.plain(.bye, sender: "server", session: session, round: UInt64(version))
+            bye.envelope.config = ["finished": .bool(false)]  // an acknowledgement, not the end of the run
+            await reply(request, bye)
         default:
             await reject(request, FedError(.unexpectedMessage, "an async server answers HELLO, PULL, PUSH, HEARTBEAT and BYE, not \(envelope.kind)"),
                          what: "\(envelope.kind)")

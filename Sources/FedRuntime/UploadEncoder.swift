@@ -26,20 +26,25 @@ struct UploadEncoder: Sendable {
             perUpload.seed = SplitMix64.mix(task.taskID &* 0x9E37_79B9 &+ UInt64(result.clientID))
             do throws(FedError) {
                 let (headers, frames) = try ModelCoder().encode(result.update, encoding: perUpload)
-                var envelope = Envelope(kind: kind)
-                envelope.sender = sender
-                envelope.session = session
-                envelope.round = task.round
-                envelope.taskID = task.taskID
-                envelope.clientIDs = [UInt32(result.clientID)]
-                envelope.numExamples = UInt64(result.numExamples)
-                envelope.metrics = ["loss": result.loss]
-                envelope.tensors = headers
-                return WireMessage(envelope: envelope, frames: frames).parts()
+                return message(client: result.clientID, numExamples: result.numExamples, loss: result.loss, headers: headers, frames: frames)
             } catch {
                 log.info("cannot encode an upload", ["client": "\(result.clientID)", "error": error.description])
                 return nil
             }
         }
+    }
+
+    /// The FIT_RESULT (or PUSH) frames of one client from already encoded tensors (frames may be shared).
+    func message(client: Int, numExamples: Int, loss: Double, headers: [TensorHeader], frames: [Frame]) -> [Frame] {
+        var envelope = Envelope(kind: kind)
+        envelope.sender = sender
+        envelope.session = session
+        envelope.round = task.round
+        envelope.taskID = task.taskID
+        envelope.clientIDs = [UInt32(client)]
+        envelope.numExamples = UInt64(numExamples)
+        envelope.metrics = ["loss": loss]
+        envelope.tensors = headers
+        return WireMessage(envelope: envelope, frames: frames).parts()
     }
 }
