@@ -104,7 +104,8 @@ extension ClientNode {
                     let data = try FederatedData.load(try DatasetSpec(parsing: config.dataset), clients: config.clients,
                                                       seed: config.seed, dataDirectory: config.dataDirectory)
                     let partition = try data.partition(try PartitionSpec(parsing: config.partition), clients: config.clients, seed: config.seed)
-                    return .success(try SerialTrainer(setup: .init(model: config.model, train: data.train, partition: partition, seed: config.seed),
+                    return .success(try SerialTrainer(setup: .init(model: config.model, train: data.train, partition: partition, seed: config.seed,
+                                                                   test: data.test),
                                                       workers: workers))
                 } catch {
                     return .failure(error)
@@ -149,14 +150,16 @@ extension ClientNode {
             await offPool {
                 // Decoding a large model takes a while: do it here, off the node's executor, so
                 // heartbeats keep flowing.
-                let global: ModelState
+                let global: ModelState, downloaded: [String: [Float]]
                 do throws(FedError) {
-                    global = try ModelCoder().decode(model, layout: FederationMessages.layout(of: model))
+                    let decoded = try ModelCoder().decode(model, layout: FederationMessages.layout(of: model))
+                    (global, downloaded) = try FederationMessages.split(decoded, layout: nil)
                 } catch {
                     log.info("cannot decode the model", ["round": "\(model.envelope.round)", "error": error.description])
                     return
                 }
-                trainer.train(round: Int(task.round), clients: task.clientIDs.map { Int($0) }, global: global, config: config) { outcome in
+                trainer.train(round: Int(task.round), clients: task.clientIDs.map { Int($0) }, global: global, config: config,
+                              downloaded: downloaded) { outcome in
                     if let parts = upload.encode(outcome) { uploads?.yield(parts) }
                 }
             }

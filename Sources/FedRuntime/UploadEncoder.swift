@@ -22,7 +22,8 @@ struct UploadEncoder: Sendable {
             perUpload.isDelta = result.isDelta
             perUpload.seed = SplitMix64.mix(task.taskID &* 0x9E37_79B9 &+ UInt64(result.clientID))
             do throws(FedError) {
-                let (headers, frames) = try ModelCoder().encode(result.update, encoding: perUpload)
+                let upload = try FederationMessages.combine(result.update, extras: result.extras)
+                let (headers, frames) = try ModelCoder().encode(upload, encoding: perUpload)
                 var envelope = Envelope(kind: .fitResult)
                 envelope.sender = sender
                 envelope.session = session
@@ -30,7 +31,7 @@ struct UploadEncoder: Sendable {
                 envelope.taskID = task.taskID
                 envelope.clientIDs = [UInt32(result.clientID)]
                 envelope.numExamples = UInt64(result.numExamples)
-                envelope.metrics = ["loss": result.loss]
+                envelope.metrics = result.metrics.merging(["loss": result.loss]) { $1 }
                 envelope.tensors = headers
                 return WireMessage(envelope: envelope, frames: frames).parts()
             } catch {
