@@ -110,3 +110,23 @@ func everyAlgorithmFinishesThreeSimulatedRounds(algorithm: String) throws {
     #expect(!states.isEmpty)
     #expect(states.values.allSatisfy { $0[ScaffoldClient.clientKey]?.count == sim.global.values.count })
 }
+
+@Test func checkpointsKeepTheStrategyState() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fedswift-ckpt-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let model = ModelState(layout: try ModelLayout([TensorSpec(name: "w", shape: [3])]), repeating: 0.5)
+    let state: [String: [Float]] = ["fedopt.m": [1, 2, 3], "fedopt.v": [4, 5, 6]]
+    for round in 1...2 {
+        try Checkpoint(round: round, attempts: 0, algorithm: "fedadam", seed: 1, config: [:], model: model,
+                       strategyState: state.mapValues { $0.map { $0 * Float(round) } }).write(to: directory)
+    }
+    let read = try #require(try Checkpoint.read(from: directory))
+    #expect(read.round == 2 && read.model == model)
+    #expect(read.strategyState == state.mapValues { $0.map { $0 * 2 } })
+    var adam = FedOpt(.adam)
+    try adam.importState(read.strategyState)
+    #expect(adam.exportState() == read.strategyState)
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("strategy-") }
+    #expect(files == ["strategy-2.safetensors"])
+}
