@@ -99,7 +99,7 @@ extension SocketOptions {
     /// noticed by libzmq too, short linger so shutdown is bounded.
     static func federation(heartbeat: Double, routingID: String? = nil) -> SocketOptions {
         var options = SocketOptions()
-        options.linger = .milliseconds(500)
+        options.linger = .seconds(2)  // room for the last uploads and BYE on a loaded machine
         options.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
         options.heartbeatTimeout = .milliseconds(Int64(max(3 * heartbeat, 3) * 1000))
         options.heartbeatTTL = .milliseconds(Int64(max(3 * heartbeat, 3) * 1000))

@@ -50,8 +50,8 @@ extension ServerNode {
     /// Tracks XPUB subscription notices (`[1|0] + topic`): who can receive the pushed model. A child of
     /// the round in flight that subscribes late gets the model pushed right away.
     func onSubscription(_ parts: [Frame]) async {
-        guard let bytes = parts.first?.bytes, bytes.count >= 2, bytes.last == 0 else { return }
-        let id = String(decoding: bytes[1..<(bytes.count - 1)], as: UTF8.self)
+        guard let bytes = parts.first?.bytes, bytes.count >= 2 else { return }
+        let id = String(decoding: bytes.dropFirst(), as: UTF8.self)
         guard bytes[0] == 1 else {
             subscribed.remove(id)
             return
@@ -94,8 +94,12 @@ extension ServerNode {
                          what: "hello")
             return
         }
-        if children[peer] != nil { drop(peer, reason: FedError(.shutdown, "node '\(peer)' joined again")) }
-        children[peer] = ChildRecord(id: peer, clients: Array(Set(ids)).sorted(), lastSeen: .now)
+        let instance = envelope.config["instance"]?.stringValue ?? ""
+        let hosted = Array(Set(ids)).sorted()
+        if let known = children[peer], known.instance != instance || known.clients != hosted {
+            drop(peer, reason: FedError(.shutdown, "node '\(peer)' restarted and joined again"))
+        }
+        children[peer] = ChildRecord(id: peer, clients: hosted, instance: instance, lastSeen: .now)
         var welcome = Envelope(kind: .welcome)
         welcome.sender = "server"
         welcome.session = session

@@ -91,7 +91,7 @@ extension ServerNode {
                 tracker?.bytesDown += FederationMessages.byteCount(fitParts)
                 if subscribed.contains(child) {
                     // One encoded model shared by every send: the frames reference the same buffer.
-                    try await xpub.send([Frame(copying: children[child]?.topic ?? Array(child.utf8) + [0])] + modelParts)
+                    try await xpub.send([Frame(copying: children[child]?.topic ?? Array(child.utf8))] + modelParts)
                     tracker?.bytesDown += modelBytes
                     tracker?.modelDelivered.insert(child)
                 }

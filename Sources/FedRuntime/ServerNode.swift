@@ -165,11 +165,15 @@ public actor ServerNode {
                                   "accuracy": records.last?.accuracy.map { String(format: "%.4f", $0) } ?? "n/a"])
     }
 
+    /// BYE to every child, on control and on the broadcast (a child dropped for silence may still be
+    /// listening). Clients exit after a finished run; after a shutdown they wait for the server to return.
     private func sayGoodbye() async {
-        guard let router else { return }
-        for id in children.keys.sorted() {
-            let bye = FederationMessages.plain(.bye, sender: "server", session: session)
-            try? await router.send([Frame(copying: Array(id.utf8))] + bye.parts())
+        var bye = FederationMessages.plain(.bye, sender: "server", session: session)
+        bye.envelope.config["finished"] = .bool(finished)
+        let parts = bye.parts()
+        for id in Set(children.keys).union(subscribed).sorted() {
+            try? await router?.send([Frame(copying: Array(id.utf8))] + parts)
+            try? await xpub?.send([Frame(copying: Array(id.utf8))] + parts)
         }
         children.removeAll()
     }

@@ -24,20 +24,27 @@ struct UploadEncoder: Sendable {
             do throws(FedError) {
                 let upload = try FederationMessages.combine(result.update, extras: result.extras)
                 let (headers, frames) = try ModelCoder().encode(upload, encoding: perUpload)
-                var envelope = Envelope(kind: .fitResult)
-                envelope.sender = sender
-                envelope.session = session
-                envelope.round = task.round
-                envelope.taskID = task.taskID
-                envelope.clientIDs = [UInt32(result.clientID)]
-                envelope.numExamples = UInt64(result.numExamples)
-                envelope.metrics = result.metrics.merging(["loss": result.loss]) { $1 }
-                envelope.tensors = headers
-                return WireMessage(envelope: envelope, frames: frames).parts()
+                return message(client: result.clientID, numExamples: result.numExamples, loss: result.loss, headers: headers, frames: frames,
+                               metrics: result.metrics)
             } catch {
                 log.info("cannot encode an upload", ["client": "\(result.clientID)", "error": error.description])
                 return nil
             }
         }
+    }
+
+    /// The FIT_RESULT frames of one client from already encoded tensors (frames may be shared).
+    func message(client: Int, numExamples: Int, loss: Double, headers: [TensorHeader], frames: [Frame],
+                 metrics: [String: Double] = [:]) -> [Frame] {
+        var envelope = Envelope(kind: .fitResult)
+        envelope.sender = sender
+        envelope.session = session
+        envelope.round = task.round
+        envelope.taskID = task.taskID
+        envelope.clientIDs = [UInt32(client)]
+        envelope.numExamples = UInt64(numExamples)
+        envelope.metrics = metrics.merging(["loss": loss]) { $1 }
+        envelope.tensors = headers
+        return WireMessage(envelope: envelope, frames: frames).parts()
     }
 }
