@@ -74,7 +74,7 @@ extension AsyncClientNode {
                 return nil
             }
             let box = OutcomeBox()
-            trainer.train(round: Int(model.envelope.round), clients: [client], global: global, config: fit) { box.put($0) }
+            trainer.train(round: Int(model.envelope.round), clients: [client], global: global, config: fit, downloaded: [:]) { box.put($0) }
             guard let outcome = box.take() else { return nil }
             return upload.encode(outcome.map { Self.shaped($0, base: global, asDelta: wantsDeltas) })
         }

@@ -186,14 +186,16 @@ extension ClientNode {
             await offPool {
                 // Decoding a large model takes a while: do it here, off the node's executor, so
                 // heartbeats keep flowing.
-                let global: ModelState
+                let global: ModelState, downloaded: [String: [Float]]
                 do throws(FedError) {
-                    global = try ModelCoder().decode(model, layout: FederationMessages.layout(of: model))
+                    let decoded = try ModelCoder().decode(model, layout: FederationMessages.layout(of: model))
+                    (global, downloaded) = try FederationMessages.split(decoded, layout: nil)
                 } catch {
                     log.info("cannot decode the model", ["round": "\(model.envelope.round)", "error": error.description])
                     return
                 }
-                trainer.train(round: Int(task.round), clients: task.clientIDs.map { Int($0) }, global: global, config: config) { outcome in
+                trainer.train(round: Int(task.round), clients: task.clientIDs.map { Int($0) }, global: global, config: config,
+                              downloaded: downloaded) { outcome in
                     guard let parts = upload.encode(outcome) else { return }
                     credits.wait()  // on the training thread, never on the cooperative pool
                     uploads?.yield(Upload(parts: parts, holdsCredit: true, credits: credits))

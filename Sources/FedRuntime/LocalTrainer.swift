@@ -6,8 +6,9 @@ import FedWire
 /// as it is ready (in the order of `clients`). Runs on the caller's thread; callers keep it off the
 /// cooperative pool.
 protocol LocalTrainer: Sendable {
-    /// Trains `clients` from `global`; `deliver` gets one result or failure per client, in order.
-    func train(round: Int, clients: [Int], global: ModelState, config: FitConfig,
+    /// Trains `clients` from `global` (with the server's extra vectors `downloaded`); `deliver` gets one
+    /// result or failure per client, in order.
+    func train(round: Int, clients: [Int], global: ModelState, config: FitConfig, downloaded: [String: [Float]],
                deliver: @escaping @Sendable (Result<ClientResult, ClientFailure>) -> Void)
 }
 
@@ -17,7 +18,7 @@ extension SerialTrainer: LocalTrainer {}
 /// received model + 1 (a full model, not a delta) with one example.
 struct EchoTrainer: LocalTrainer {
     /// Returns `global + 1` for each client.
-    func train(round: Int, clients: [Int], global: ModelState, config: FitConfig,
+    func train(round: Int, clients: [Int], global: ModelState, config: FitConfig, downloaded: [String: [Float]],
                deliver: @escaping @Sendable (Result<ClientResult, ClientFailure>) -> Void) {
         var echoed = global
         echoed.values.withUnsafeMutableBufferPointer { values in

@@ -9,7 +9,8 @@ extension SerialTrainer {
         let data = try FederatedData.load(try DatasetSpec(parsing: config.dataset), clients: config.clients,
                                           seed: config.seed, dataDirectory: config.dataDirectory)
         let partition = try data.partition(try PartitionSpec(parsing: config.partition), clients: config.clients, seed: config.seed)
-        return try SerialTrainer(setup: .init(model: config.model, train: data.train, partition: partition, seed: config.seed),
+        return try SerialTrainer(setup: .init(model: config.model, train: data.train, partition: partition, seed: config.seed,
+                                              test: data.test),
                                  workers: workers)
     }
 }

@@ -126,15 +126,18 @@ extension ServerNode {
         tracker?.pending[client] = nil
         tracker?.bytesUp += bytes
         do throws(FedError) {
-            let update = try coder.decode(message, layout: global.layout)
+            let decoded = try coder.decode(message, layout: try FederationMessages.layout(of: message))
+            let (update, extras) = try FederationMessages.split(decoded, layout: global.layout)
             let deltas = Set(envelope.tensors.map(\.isDelta))
             guard deltas.count == 1, let isDelta = deltas.first else {
                 throw FedError(.invalidArgument, "client \(client) mixes delta and full tensors in one upload")
             }
             guard envelope.numExamples > 0 else { throw FedError(.invalidArgument, "client \(client) reports no training examples") }
             let result = ClientResult(clientID: client, numExamples: Int(envelope.numExamples), update: update, isDelta: isDelta,
-                                      loss: envelope.metrics["loss"] ?? 0)
+                                      loss: envelope.metrics["loss"] ?? 0, metrics: envelope.metrics.filter { $0.key != "loss" },
+                                      extras: extras)
             try current.accumulator.add(result)
+            lastLoss[client] = result.loss
         } catch {
             tracker?.failures.append(ClientFailure(clientID: client, reason: error))
             await reject(identity, error, what: "upload of client \(client)")

@@ -30,6 +30,8 @@ public actor ServerNode {
     var retries = 0
     var totalRetries = 0
     var late = 0
+    /// Each client's last reported training loss (power-of-choice's π_rpow-d).
+    var lastLoss: [Int: Double] = [:]
     var nextTaskID: UInt64 = 1
     var children: [String: ChildRecord] = [:]
     var subscribed: Set<String> = []
@@ -53,7 +55,7 @@ public actor ServerNode {
         self.transport = transport
         experiment = try ServerExperiment(settings: settings)
         uploadCodec = settings.codec
-        strategy = try StrategyRegistry.make(settings.experiment.algorithm)
+        strategy = try settings.experiment.makeStrategy()
         global = experiment.initialModel
         coder = ModelCoder(maxFrameElements: settings.maxFrameElements)
         session = "s" + String(UInt64.random(in: 1...UInt64.max), radix: 16)
@@ -118,6 +120,7 @@ public actor ServerNode {
                     throw FedError(.modelMismatch, "the checkpoint's model in \(directory) does not match --model")
                 }
                 global = checkpoint.model
+                try strategy.importState(checkpoint.strategyState)
                 round = checkpoint.round + 1
                 totalRetries = checkpoint.attempts
                 keepThrough = checkpoint.round

@@ -25,8 +25,10 @@ struct UploadEncoder: Sendable {
             perUpload.isDelta = result.isDelta
             perUpload.seed = SplitMix64.mix(task.taskID &* 0x9E37_79B9 &+ UInt64(result.clientID))
             do throws(FedError) {
-                let (headers, frames) = try ModelCoder().encode(result.update, encoding: perUpload)
-                return message(client: result.clientID, numExamples: result.numExamples, loss: result.loss, headers: headers, frames: frames)
+                let upload = try FederationMessages.combine(result.update, extras: result.extras)
+                let (headers, frames) = try ModelCoder().encode(upload, encoding: perUpload)
+                return message(client: result.clientID, numExamples: result.numExamples, loss: result.loss, headers: headers, frames: frames,
+                               metrics: result.metrics)
             } catch {
                 log.info("cannot encode an upload", ["client": "\(result.clientID)", "error": error.description])
                 return nil
@@ -35,7 +37,8 @@ struct UploadEncoder: Sendable {
     }
 
     /// The FIT_RESULT (or PUSH) frames of one client from already encoded tensors (frames may be shared).
-    func message(client: Int, numExamples: Int, loss: Double, headers: [TensorHeader], frames: [Frame]) -> [Frame] {
+    func message(client: Int, numExamples: Int, loss: Double, headers: [TensorHeader], frames: [Frame],
+                 metrics: [String: Double] = [:]) -> [Frame] {
         var envelope = Envelope(kind: kind)
         envelope.sender = sender
         envelope.session = session
@@ -43,7 +46,7 @@ struct UploadEncoder: Sendable {
         envelope.taskID = task.taskID
         envelope.clientIDs = [UInt32(client)]
         envelope.numExamples = UInt64(numExamples)
-        envelope.metrics = ["loss": loss]
+        envelope.metrics = metrics.merging(["loss": loss]) { $1 }
         envelope.tensors = headers
         return WireMessage(envelope: envelope, frames: frames).parts()
     }

@@ -119,7 +119,7 @@ struct ServerCommand: AsyncParsableCommand {
     private func runAsync() async throws {
         AllocatorTuning.keepLargeAllocationsOnHeap()
         let transport = try ZMQTransport()
-        let server = try AsyncServerNode(settings: settings(), async: asyncOptions.settings(), transport: transport)
+        let server = try AsyncServerNode(settings: settings(), async: asyncOptions.settings(serverLearningRate: experiment.serverLr), transport: transport)
         let signals = ShutdownSignals { _ in Task { await server.shutdown() } }
         try await server.run()
         withExtendedLifetime(signals) {}
