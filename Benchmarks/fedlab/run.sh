@@ -6,13 +6,17 @@
 #
 # Environment: RESULTS_DIR (default Benchmarks/fedlab/results/<UTC timestamp>, gitignored),
 # FEDSWIFT (default <repo>/.build/release/fedswift, built if missing), RUN_TIMEOUT (seconds per run,
-# default 1800). Raw JSON Lines, `/usr/bin/time -v` reports and logs go to RESULTS_DIR/<config>/.
+# default 1800), SEED (default 0), FEDLAB_THREADS (default "1 2"), FEDSWIFT_WORKERS (default
+# "default 1"; "default" omits --workers). Raw JSON Lines, `/usr/bin/time -v` reports and logs go to RESULTS_DIR/<config>/.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 RESULTS_DIR="${RESULTS_DIR:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 FEDSWIFT="${FEDSWIFT:-$ROOT/.build/release/fedswift}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-1800}"
+SEED="${SEED:-0}"
+FEDLAB_THREADS="${FEDLAB_THREADS:-1 2}"
+FEDSWIFT_WORKERS="${FEDSWIFT_WORKERS:-default 1}"
 CONFIGS=("$@")
 [ ${#CONFIGS[@]} -gt 0 ] || CONFIGS=(mlp-dir mlp-iid lr-scale)
 
@@ -45,23 +49,30 @@ timed() {  # timed NAME DIR CMD...: runs CMD bounded in time, /usr/bin/time -v r
 mkdir -p "$RESULTS_DIR"
 { echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"; echo "uptime before: $(uptime)"; echo "nproc: $(nproc)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-  echo "fedswift: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"; } > "$RESULTS_DIR/machine.txt"
+  echo "seed: $SEED"; echo "fedswift: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"; } > "$RESULTS_DIR/machine.txt"
 
 for config in "${CONFIGS[@]}"; do
     dir="$RESULTS_DIR/$config"; mkdir -p "$dir"
     read -r -a flags <<<"$(config_flags "$config")"
-    common=(--dataset fmnist --seed 0 "${flags[@]}")
+    common=(--dataset fmnist --seed "$SEED" "${flags[@]}")
     clients=$(echo "${flags[@]}" | sed -E 's/.*--clients ([0-9]+).*/\1/')
     part=$(echo "${flags[@]}" | sed -E 's/.*--partition ([^ ]+).*/\1/')
     echo "uptime $config start: $(uptime)" >> "$RESULTS_DIR/machine.txt"
 
-    "$FEDSWIFT" partition --dataset fmnist --clients "$clients" --partition "$part" --seed 0 \
+    "$FEDSWIFT" partition --dataset fmnist --clients "$clients" --partition "$part" --seed "$SEED" \
         --out "$dir/partition-fedswift.csv" 2>"$dir/partition-fedswift.log" || true
-    timed fedlab-t1   "$dir" "$PY" "$HERE/fedlab_standalone.py" "${common[@]}" --threads 1 --out "$dir/fedlab-t1.jsonl" \
-        --partition-report "$dir/partition-fedlab.csv"
-    timed fedlab-t2   "$dir" "$PY" "$HERE/fedlab_standalone.py" "${common[@]}" --threads 2 --out "$dir/fedlab-t2.jsonl"
-    timed fedswift-wN "$dir" "$FEDSWIFT" simulate "${common[@]}" --out "$dir/fedswift-wN.jsonl"
-    timed fedswift-w1 "$dir" "$FEDSWIFT" simulate "${common[@]}" --workers 1 --out "$dir/fedswift-w1.jsonl"
+    for t in $FEDLAB_THREADS; do
+        report=(); [ -e "$dir/partition-fedlab.csv" ] || report=(--partition-report "$dir/partition-fedlab.csv")
+        timed "fedlab-t$t" "$dir" "$PY" "$HERE/fedlab_standalone.py" "${common[@]}" --threads "$t" \
+            --out "$dir/fedlab-t$t.jsonl" "${report[@]}"
+    done
+    for w in $FEDSWIFT_WORKERS; do
+        if [ "$w" = default ]; then
+            timed fedswift-wN "$dir" "$FEDSWIFT" simulate "${common[@]}" --out "$dir/fedswift-wN.jsonl"
+        else
+            timed "fedswift-w$w" "$dir" "$FEDSWIFT" simulate "${common[@]}" --workers "$w" --out "$dir/fedswift-w$w.jsonl"
+        fi
+    done
     echo "uptime $config end: $(uptime)" >> "$RESULTS_DIR/machine.txt"
 done
 
