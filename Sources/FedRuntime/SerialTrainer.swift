@@ -67,7 +67,7 @@ public final class SerialTrainer: Sendable {
     /// training follows `config.algorithm`'s ``ClientAlgorithm``.
     public func train(round: Int, clients: [Int], global: ModelState, config: FitConfig, downloaded: [String: [Float]] = [:],
                       deliver: @escaping @Sendable (Result<ClientResult, ClientFailure>) -> Void) {
-        let order = OrderedDelivery(count: clients.count, capacity: slots.count, deliver: deliver)
+        let order = OrderedDelivery<Result<ClientResult, ClientFailure>>(capacity: slots.count, deliver: deliver)
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: slots.count) { w in
             let slot = slots[w]
@@ -107,40 +107,39 @@ public final class SerialTrainer: Sendable {
 
 /// Hands results to the consumer strictly in index order, holding at most `capacity` early ones;
 /// a producer that would exceed that waits until the consumer catches up.
-private final class OrderedDelivery: Sendable {
-    private struct State {
-        var next = 0
-        var pending: [Int: Result<ClientResult, ClientFailure>] = [:]
-    }
-
-    private let state = Mutex(State())
+///
+/// Waiting uses a condition variable with broadcast: every delivery wakes every waiting producer,
+/// and each re-checks its own condition under the lock. (A counting semaphore signalled once per
+/// delivery lost wake-ups: a producer whose result was not next could take the permit meant for
+/// the one holding the next result, and both then slept forever.)
+final class OrderedDelivery<Item>: @unchecked Sendable {
+    // Safe: `next` and `pending` are only touched with `condition` locked.
+    private var next = 0
+    private var pending: [Int: Item] = [:]
+    private let condition = NSCondition()
     private let capacity: Int
-    private let deliver: @Sendable (Result<ClientResult, ClientFailure>) -> Void
-    private let turn = DispatchSemaphore(value: 0)
+    private let deliver: (Item) -> Void
 
-    init(count: Int, capacity: Int, deliver: @escaping @Sendable (Result<ClientResult, ClientFailure>) -> Void) {
-        self.capacity = capacity
+    init(capacity: Int, deliver: @escaping (Item) -> Void) {
+        self.capacity = max(1, capacity)
         self.deliver = deliver
     }
 
-    func put(_ index: Int, _ outcome: Result<ClientResult, ClientFailure>) {
-        while true {
-            let accepted = state.withLock { s -> Bool in
-                guard index == s.next || s.pending.count < capacity else { return false }
-                s.pending[index] = outcome
-                return true
-            }
-            if accepted { break }
-            turn.wait()  // woken whenever a result is delivered
+    func put(_ index: Int, _ item: Item) {
+        condition.lock()
+        defer { condition.unlock() }
+        while index != next && pending.count >= capacity {
+            condition.wait()
         }
+        pending[index] = item
         // Deliver every result that is now in order; the lock is held while delivering so the
         // consumer sees one result at a time, in order.
-        state.withLock { s in
-            while let ready = s.pending.removeValue(forKey: s.next) {
-                deliver(ready)
-                s.next += 1
-                turn.signal()
-            }
+        var delivered = false
+        while let ready = pending.removeValue(forKey: next) {
+            deliver(ready)
+            next += 1
+            delivered = true
         }
+        if delivered { condition.broadcast() }
     }
 }
