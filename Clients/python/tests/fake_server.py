@@ -9,7 +9,8 @@ import numpy as np
 import zmq
 
 from fedswift import Codec, Envelope, Message, MessageKind, TensorEncoding, decode_message, encode_message, encode_model
-from fedswift.runtime import ClientNode, ClientSettings, Outcome
+from fedswift.runtime import ClientNode
+from fedswift.settings import ClientSettings, Outcome
 
 
 class FakeServer:

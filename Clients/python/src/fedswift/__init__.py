@@ -34,7 +34,8 @@ from .limits import WireLimits
 from .message import decode_message, encode_message, validate
 from .model import decode_model, encode_model, tensor_seed
 from .tensor import TensorEncoding, crc32, decode_tensor, decode_tensor_flat, encode_tensor
-from .runtime import ClientNode, ClientSettings, Outcome
+from .runtime import ClientNode
+from .settings import ClientSettings, Outcome
 from .topk import TopKResidual
 from .wire import (WIRE_PROTOCOL_VERSION, Codec, ConfigValue, DType, Envelope, Message, MessageKind, TensorHeader,
                    WireError)

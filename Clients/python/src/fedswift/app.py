@@ -10,7 +10,8 @@ import zmq
 
 from .client import NumPyClient
 from .errors import ErrorCode, FedError
-from .runtime import ClientFactory, ClientNode, ClientSettings, Outcome, default_node_id
+from .runtime import ClientFactory, ClientNode
+from .settings import ClientSettings, Outcome, default_node_id
 
 
 def start_client(client: Union[ClientFactory, NumPyClient], *, control: str = "tcp://127.0.0.1:5555",

@@ -10,26 +10,22 @@ virtual clients each FIT names once that round's MODEL arrived (by broadcast, or
 """
 from __future__ import annotations
 
-import enum
 import logging
-import os
 import queue
-import socket
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Union
 
-import numpy as np
 import zmq
 
 from .client import Config, NumPyClient, as_evaluate_res, as_fit_res, as_parameters, metrics_of
 from .errors import ErrorCode, FedError
-from .limits import WireLimits
 from .message import decode_message, encode_message
 from .model import decode_model
 from .tensor import TensorEncoding
 from .topk import TopKResidual
+from .settings import ClientSettings, Outcome
 from .upload import encode_upload, layout_of
 from .wire import Codec, Envelope, Message, MessageKind, WireError
 
@@ -37,39 +33,6 @@ from .wire import Codec, Envelope, Message, MessageKind, WireError
 ClientFactory = Callable[[int], NumPyClient]
 
 log = logging.getLogger("fedswift.client")
-
-
-class Outcome(enum.Enum):
-    """Why :meth:`ClientNode.run` returned."""
-
-    SERVER_FINISHED = "server finished"
-    SHUTDOWN = "shutdown"
-
-
-def default_node_id() -> str:
-    """Host name and process id, as ``fedswift client`` names itself."""
-    return f"{socket.gethostname()}-{os.getpid()}"
-
-
-@dataclass
-class ClientSettings:
-    """Where the server is, which virtual clients this process hosts, and the runtime's timings."""
-
-    control: str = "tcp://127.0.0.1:5555"
-    broadcast: str = "tcp://127.0.0.1:5556"
-    clients: Sequence[int] = (0,)
-    node_id: str = field(default_factory=default_node_id)
-    #: Announced in HELLO's config (``trainer``); informational.
-    trainer: str = "python"
-    #: Seconds without the round's MODEL after a FIT before PULLing it on control.
-    pull_after: float = 2.0
-    #: Seconds between HELLOs while not joined.
-    hello_interval: float = 1.0
-    #: Heartbeat interval until WELCOME announces the server's.
-    heartbeat: float = 1.0
-    #: Upload ``trained - received`` (True, the default) or the full trained model.
-    upload_deltas: bool = True
-    limits: WireLimits = field(default_factory=WireLimits)
 
 
 @dataclass
