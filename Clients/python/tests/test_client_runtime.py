@@ -170,3 +170,15 @@ def test_sigint_sends_bye_and_exits_cleanly(server: FakeServer) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_evaluate_task_gets_one_result_per_client(server: FakeServer) -> None:
+    client = start(server, lambda cid: EchoClient(), clients=[1, 2])
+    server.join()
+    model = server.model(3, np.zeros(4, dtype=np.float32), task_id=5)
+    server.send(Envelope(MessageKind.EVALUATE, sender="server", session=server.session, round=3, task_id=5, client_ids=[1, 2],
+                         tensors=model.envelope.tensors), model.frames)
+    results = [server.recv([MessageKind.EVALUATE_RESULT]) for _ in range(2)]
+    assert sorted(r.envelope.client_ids[0] for r in results) == [1, 2]
+    assert all(r.envelope.metrics == {"loss": 0.0, "accuracy": 0.0} and r.envelope.num_examples == 1 for r in results)
+    client.finish()

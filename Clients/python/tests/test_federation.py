@@ -152,3 +152,16 @@ def test_conformance_python_numpy_example(procs: Processes) -> None:
 def test_conformance_swift_client(procs: Processes) -> None:
     report = conformance(procs, "swift", [binary(), "client"])
     assert report.splitlines()[-1] == "13 passed, 0 failed", report
+
+
+def test_conformance_fails_a_broken_client(procs: Processes) -> None:
+    control, broadcast = endpoints()
+    harness = procs.spawn("broken-harness", [binary(), "conformance", "--control", control, "--broadcast", broadcast,
+                                             "--join-timeout", "30", "--timeout", "3"])
+    client = procs.spawn("broken-client", [sys.executable, str(Path(__file__).with_name("broken_client.py")), control, broadcast])
+    assert procs.wait(harness, 120) == 1
+    lines = procs.text("broken-harness", "out").splitlines()
+    verdicts = {line.split(":")[0] for line in lines}
+    assert {"PASS join", "FAIL fit-raw", "FAIL fit-q8", "FAIL missed-broadcast-pull"} <= verdicts, lines
+    assert lines[-1].endswith("failed") and not lines[-1].endswith(" 0 failed")
+    client.kill()
