@@ -169,8 +169,10 @@ class ClientNode:
         try:
             self._dealer.send_multipart(encode_message(message), flags=0 if block else zmq.NOBLOCK, copy=False)
             return True
-        except zmq.ZMQError as error:
-            log.info("[client %s] %s not sent: %s", self.settings.node_id, message.envelope.kind.snake_name, error)
+        except zmq.ZMQError as error:  # HELLO and HEARTBEAT fail routinely while the server is away
+            quiet = message.envelope.kind in (MessageKind.HELLO, MessageKind.HEARTBEAT)
+            log.log(logging.DEBUG if quiet else logging.INFO, "[client %s] %s not sent: %s", self.settings.node_id,
+                    message.envelope.kind.snake_name, error)
             return False
 
     def _plain(self, kind: MessageKind, round: int = 0) -> Message:
