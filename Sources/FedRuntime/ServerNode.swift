@@ -175,6 +175,9 @@ public actor ServerNode {
             try? await router?.send([Frame(copying: Array(id.utf8))] + parts)
             try? await xpub?.send([Frame(copying: Array(id.utf8))] + parts)
         }
+        // libzmq writes from its I/O thread and the context's term (which honours LINGER) runs detached,
+        // so a process exiting right after close can drop the BYEs: give them a moment to leave.
+        if !children.isEmpty { try? await Task.sleep(for: .milliseconds(200)) }
         children.removeAll()
     }
 
