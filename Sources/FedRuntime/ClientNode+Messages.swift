@@ -23,16 +23,16 @@ extension ClientNode {
             startTrainingIfReady()
         case .model: acceptModel(message)
         case .heartbeat: break
-        case .bye:
-            log.info("server finished the run")
-            outcome = .serverFinished
-            stopping = true
+        case .bye: serverSaidBye(envelope)
         case .error:
             let error = envelope.error ?? WireError(code: .unspecified, detail: "no reason given")
             log.info("server sent ERROR", ["code": error.code.name, "detail": error.detail])
             switch error.code {
             case .unknownPeer, .sessionMismatch:
-                session = nil
+                // An answer to a message sent before our latest WELCOME (a stale upload or heartbeat from
+                // the previous session) is no reason to join again.
+                let stale = envelope.session == session && (error.code == .sessionMismatch || ContinuousClock.now - joinedAt < .seconds(2))
+                if !stale { session = nil }
             case .unsupportedVersion, .unknownCodec, .invalidArgument:
                 guard session == nil else { break }
                 fatal = FedError(error.code, "the server refused this node: \(error.detail)")
@@ -46,12 +46,30 @@ extension ClientNode {
 
     /// Handles one message from the SUB socket: `[topic, envelope, tensors...]`.
     func onBroadcast(_ parts: [Frame]) {
-        guard parts.count >= 2 else { return }
+        // SUB matches topic prefixes: node "c1" also receives "c10"'s messages; keep only ours.
+        guard parts.count >= 2, parts[0].bytes == Array(settings.id.utf8) else { return }
         do {
-            acceptModel(try WireMessage(parts: Array(parts.dropFirst())))
+            let message = try WireMessage(parts: Array(parts.dropFirst()))
+            if message.envelope.kind == .bye, message.envelope.session == session {
+                serverSaidBye(message.envelope)
+            } else {
+                acceptModel(message)
+            }
         } catch {
             log.info("undecodable broadcast", ["error": error.description])
         }
+    }
+
+    /// BYE (on control or broadcast): exit after a finished run, otherwise wait for the server to return.
+    private func serverSaidBye(_ envelope: Envelope) {
+        guard envelope.config["finished"]?.boolValue != false else {
+            log.info("server stopped before the end of the run, waiting for it to return")
+            session = nil
+            return
+        }
+        log.info("server finished the run")
+        outcome = .serverFinished
+        stopping = true
     }
 
     private func acceptModel(_ message: WireMessage) {
@@ -66,6 +84,12 @@ extension ClientNode {
     }
 
     private func welcome(_ envelope: Envelope) {
+        if envelope.config["mode"]?.stringValue == "async" {
+            log.info("the server runs an asynchronous federation; switching to request/reply")
+            outcome = .asyncServer
+            stopping = true
+            return
+        }
         let entries = envelope.config.compactMapValues { $0.stringValue }
         do throws(FedError) {
             var config = try ExperimentConfig(entries: entries)
@@ -83,6 +107,7 @@ extension ClientNode {
             return
         }
         session = envelope.session
+        joinedAt = .now
         joins += 1
         lastHeard = .now
         lastHeartbeat = .now
@@ -101,11 +126,7 @@ extension ClientNode {
         preparing = Task {
             let built = await offPool { () -> Result<SerialTrainer, FedError> in
                 do throws(FedError) {
-                    let data = try FederatedData.load(try DatasetSpec(parsing: config.dataset), clients: config.clients,
-                                                      seed: config.seed, dataDirectory: config.dataDirectory)
-                    let partition = try data.partition(try PartitionSpec(parsing: config.partition), clients: config.clients, seed: config.seed)
-                    return .success(try SerialTrainer(setup: .init(model: config.model, train: data.train, partition: partition, seed: config.seed),
-                                                      workers: workers))
+                    return .success(try SerialTrainer.forExperiment(config, workers: workers))
                 } catch {
                     return .failure(error)
                 }
@@ -141,23 +162,43 @@ extension ClientNode {
         }
         let id = settings.id
         let uploads = self.uploads
+        let credits = uploadCredits
         let upload = UploadEncoder(sender: id, session: session, task: task, encoding: encoding)
-        let delay = settings.taskDelay
+        let delay = settings.delay.wait(node: id, task: task.taskID, seed: experiment?.seed ?? 0)
+        if trainer is EchoTrainer, encoding.codec == .raw {
+            training = Task {
+                if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
+                let echoed = await offPool { EchoTrainer.rawEcho(model) }
+                if let (headers, frames) = echoed {
+                    for client in task.clientIDs {
+                        // The echoed frames are shared by every upload: no credit needed.
+                        let parts = upload.message(client: Int(client), numExamples: 1, loss: 0, headers: headers, frames: frames)
+                        uploads?.yield(Upload(parts: parts, holdsCredit: false, credits: credits))
+                    }
+                }
+                self.trainingDone(count: echoed == nil ? 0 : task.clientIDs.count)
+            }
+            return
+        }
         training = Task {
             if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
             let log = self.log
             await offPool {
                 // Decoding a large model takes a while: do it here, off the node's executor, so
                 // heartbeats keep flowing.
-                let global: ModelState
+                let global: ModelState, downloaded: [String: [Float]]
                 do throws(FedError) {
-                    global = try ModelCoder().decode(model, layout: FederationMessages.layout(of: model))
+                    let decoded = try ModelCoder().decode(model, layout: FederationMessages.layout(of: model))
+                    (global, downloaded) = try FederationMessages.split(decoded, layout: nil)
                 } catch {
                     log.info("cannot decode the model", ["round": "\(model.envelope.round)", "error": error.description])
                     return
                 }
-                trainer.train(round: Int(task.round), clients: task.clientIDs.map { Int($0) }, global: global, config: config) { outcome in
-                    if let parts = upload.encode(outcome) { uploads?.yield(parts) }
+                trainer.train(round: Int(task.round), clients: task.clientIDs.map { Int($0) }, global: global, config: config,
+                              downloaded: downloaded) { outcome in
+                    guard let parts = upload.encode(outcome) else { return }
+                    credits.wait()  // on the training thread, never on the cooperative pool
+                    uploads?.yield(Upload(parts: parts, holdsCredit: true, credits: credits))
                 }
             }
             self.trainingDone(count: task.clientIDs.count)

@@ -2,6 +2,7 @@ import FedAlgorithms
 import FedCore
 import FedNet
 import FedWire
+import Dispatch
 import Foundation
 
 /// A client process of a sync federation: one DEALER to the server's ROUTER and one SUB on its XPUB
@@ -23,6 +24,8 @@ public actor ClientNode {
         case serverFinished
         /// ``shutdown()`` was called (SIGINT/SIGTERM).
         case shutdown
+        /// The server's WELCOME said it runs `--mode async`: run an ``AsyncClientNode`` instead.
+        case asyncServer
     }
 
     /// A FIT task waiting for its model or a trainer.
@@ -35,6 +38,8 @@ public actor ClientNode {
     let settings: ClientSettings
     let transport: any Transport
     let log: NodeLog
+    /// Random token of this run, so the server tells a repeated HELLO from a restarted process.
+    let instance = String(UInt64.random(in: 1...UInt64.max), radix: 16)
     var dealer: (any MessageSocket)?
     var sub: (any MessageSocket)?
     var session: String?
@@ -49,10 +54,14 @@ public actor ClientNode {
     var lastHello = ContinuousClock.now - .seconds(60)
     var lastHeartbeat = ContinuousClock.now
     var lastHeard = ContinuousClock.now
+    var joinedAt = ContinuousClock.now
     var stopping = false
     var outcome = Outcome.shutdown
     var fatal: FedError?
-    var uploads: AsyncStream<[Frame]>.Continuation?
+    var uploads: AsyncStream<Upload>.Continuation?
+    /// Encoded uploads allowed to wait for the socket at once: a trainer that gets ahead blocks (on its
+    /// own thread) instead of piling model-sized messages up in memory.
+    let uploadCredits = DispatchSemaphore(value: 2)
     /// Virtual-client results uploaded so far.
     public internal(set) var uploaded = 0
     /// Times this node sent HELLO and got WELCOME.
@@ -78,13 +87,13 @@ public actor ClientNode {
             options.sendTimeout = .seconds(5)
             dealer = try await transport.connected(.dealer, to: settings.control, options: options)
             let subSocket = try await transport.connected(.sub, to: settings.broadcast, options: options)
-            try await subSocket.subscribe(Array(settings.id.utf8) + [0])
+            try await subSocket.subscribe(Array(settings.id.utf8))
             sub = subSocket
         } catch {
             await closeSockets()
             throw FedError(.transport, "cannot connect to \(settings.control) / \(settings.broadcast): \(error)")
         }
-        let (stream, continuation) = AsyncStream<[Frame]>.makeStream()
+        let (stream, continuation) = AsyncStream<Upload>.makeStream()
         uploads = continuation
         let tasks = startReaders(uploads: stream)
         log.info("connecting", ["control": settings.control, "clients": "\(settings.clients.count)", "trainer": settings.trainer.rawValue])
@@ -96,6 +105,7 @@ public actor ClientNode {
             try? await dealer.send(FederationMessages.plain(.bye, sender: settings.id, session: session ?? "").parts())
         }
         continuation.finish()
+        for _ in 0..<64 { uploadCredits.signal() }  // release a trainer still waiting to hand over a result
         for task in tasks { task.cancel() }
         preparing?.cancel()
         await closeSockets()
@@ -103,7 +113,7 @@ public actor ClientNode {
         return outcome
     }
 
-    private func startReaders(uploads: AsyncStream<[Frame]>) -> [Task<Void, Never>] {
+    private func startReaders(uploads: AsyncStream<Upload>) -> [Task<Void, Never>] {
         guard let dealer, let sub else { return [] }
         return [
             Task { [weak self] in
@@ -114,8 +124,9 @@ public actor ClientNode {
                 for await parts in sub.messages { await self?.onBroadcast(parts) }
             },
             Task { [weak self] in
-                for await parts in uploads {
-                    do { try await dealer.send(parts) } catch { await self?.uploadFailed(error) }
+                for await upload in uploads {
+                    do { try await dealer.send(upload.parts) } catch { await self?.uploadFailed(error) }
+                    if upload.holdsCredit { upload.credits.signal() }
                 }
             },
         ]
@@ -141,7 +152,7 @@ public actor ClientNode {
                 hello.sender = settings.id
                 hello.clientIDs = settings.clients.map { UInt32($0) }
                 hello.codecs = Codec.allCases
-                hello.config = ["trainer": .string(settings.trainer.rawValue)]
+                hello.config = ["trainer": .string(settings.trainer.rawValue), "instance": .string(instance)]
                 try? await dealer.send(WireMessage(envelope: hello).parts())
             }
             return
@@ -166,4 +177,11 @@ public actor ClientNode {
         }
         startTrainingIfReady()
     }
+}
+
+/// One encoded FIT_RESULT on its way to the DEALER; `holdsCredit` when its sender took an upload credit.
+struct Upload: Sendable {
+    let parts: [Frame]
+    let holdsCredit: Bool
+    let credits: DispatchSemaphore
 }

@@ -23,8 +23,12 @@ public struct ExperimentConfig: Sendable, Hashable {
     public var rounds = 5
     /// Local training settings.
     public var fit = FitConfig()
-    /// Strategy name.
-    public var algorithm = "fedavg"
+    /// Strategy name (also copied into ``FitConfig/algorithm`` for the clients).
+    public var algorithm = "fedavg" {
+        didSet { fit.algorithm = algorithm }
+    }
+    /// Server-side hyper-parameters of the algorithm.
+    public var parameters = AlgorithmParameters()
     /// Run seed: fixes model initialization, partition, sampling and every client's shuffling.
     public var seed: UInt64 = 0
     /// Evaluate the global model every this many rounds (and after the last).
@@ -48,10 +52,25 @@ public struct ExperimentConfig: Sendable, Hashable {
         guard fit.epochs > 0, fit.batchSize > 0 else { throw bad("--epochs and --batch must be at least 1") }
         guard fit.learningRate > 0, fit.learningRate.isFinite else { throw bad("--lr must be a positive number") }
         guard evalEvery > 0 else { throw bad("--eval-every must be at least 1") }
-        guard sampler == "uniform" || sampler == "proportional" else { throw bad("--sampler must be uniform or proportional") }
+        _ = try SamplerSpec(parsing: sampler)
+        guard fit.proximalMu >= 0, fit.dynAlpha > 0, fit.dittoLambda >= 0, parameters.q >= 0 else {
+            throw bad("--mu, --ditto-lambda and --q must be at least 0, --feddyn-alpha positive")
+        }
+        guard parameters.tau > 0, (0..<1).contains(parameters.beta1), (0..<1).contains(parameters.beta2),
+              (0..<1).contains(parameters.serverMomentum), (parameters.serverLearningRate ?? 1) > 0 else {
+            throw bad("--tau and --server-lr must be positive; --beta1, --beta2 and --server-momentum in [0, 1)")
+        }
         _ = try DatasetSpec(parsing: dataset)
         _ = try PartitionSpec(parsing: partition)
-        _ = try StrategyRegistry.make(algorithm)
+        _ = try makeStrategy()
+        _ = try ClientAlgorithms.make(fit)
+    }
+
+    /// The configured strategy, ready for round 1.
+    public func makeStrategy() throws(FedError) -> any Strategy {
+        var fit = self.fit
+        fit.algorithm = algorithm
+        return try StrategyRegistry.make(algorithm, parameters: parameters, fit: fit, clients: clients)
     }
 
     /// The configuration as flat text entries, for results files and WELCOME messages.
@@ -61,8 +80,12 @@ public struct ExperimentConfig: Sendable, Hashable {
             "sampler": sampler, "rounds": "\(rounds)", "epochs": "\(fit.epochs)", "batch": "\(fit.batchSize)",
             "lr": "\(fit.learningRate)", "momentum": "\(fit.momentum)", "weight_decay": "\(fit.weightDecay)",
             "mu": "\(fit.proximalMu)", "algorithm": algorithm, "seed": "\(seed)", "eval_every": "\(evalEvery)",
+            "feddyn_alpha": "\(fit.dynAlpha)", "ditto_lambda": "\(fit.dittoLambda)", "server_momentum": "\(parameters.serverMomentum)",
+            "tau": "\(parameters.tau)", "beta1": "\(parameters.beta1)", "beta2": "\(parameters.beta2)", "q": "\(parameters.q)",
+            "aggregation": parameters.aggregation,
         ]
         if let dataDirectory { out["data_dir"] = dataDirectory }
+        if let eta = parameters.serverLearningRate { out["server_lr"] = "\(eta)" }
         return out
     }
 
@@ -88,30 +111,36 @@ public struct ExperimentConfig: Sendable, Hashable {
         fit.momentum = try number("momentum", fit.momentum)
         fit.weightDecay = try number("weight_decay", fit.weightDecay)
         fit.proximalMu = try number("mu", fit.proximalMu)
+        fit.dynAlpha = try number("feddyn_alpha", fit.dynAlpha)
+        fit.dittoLambda = try number("ditto_lambda", fit.dittoLambda)
+        parameters.serverMomentum = try number("server_momentum", parameters.serverMomentum)
+        parameters.tau = try number("tau", parameters.tau)
+        parameters.beta1 = try number("beta1", parameters.beta1)
+        parameters.beta2 = try number("beta2", parameters.beta2)
+        parameters.q = try number("q", parameters.q)
+        parameters.aggregation = entries["aggregation"] ?? parameters.aggregation
+        if entries["server_lr"] != nil { parameters.serverLearningRate = try number("server_lr", 1.0) }
         algorithm = entries["algorithm"] ?? algorithm
+        fit.algorithm = algorithm
         seed = try number("seed", seed)
         evalEvery = try number("eval_every", evalEvery)
         try validate()
     }
 
     /// Selects the clients of `round` from `available` with the configured sampler.
-    public func sampleClients(round: Int, available: [Int], sizes: [Int]) -> [Int] {
+    ///
+    /// Power-of-choice asks `losses` for the current local losses of its d candidates (in candidates'
+    /// order); without it every candidate counts as equally lossy and the lowest ids win.
+    public func sampleClients(round: Int, available: [Int], sizes: [Int], losses: (([Int]) -> [Double])? = nil) -> [Int] {
         let count = min(clientsPerRound, available.count)
-        let chosen: ClientSampler = sampler == "proportional" ? .proportional(sizes: sizes) : .uniform
-        return chosen.sample(round: round, count: count, from: available, seed: seed)
-    }
-}
-
-/// Strategies by command-line name.
-public enum StrategyRegistry {
-    /// Names accepted by ``make(_:)``.
-    public static let names = ["fedavg"]
-
-    /// The strategy called `name`.
-    public static func make(_ name: String) throws(FedError) -> any Strategy {
-        switch name {
-        case "fedavg": return FedAvg()
-        default: throw FedError(.invalidArgument, "unknown algorithm '\(name)'; available: \(names.joined(separator: ", "))")
+        switch (try? SamplerSpec(parsing: sampler)) ?? .uniform {
+        case .uniform:
+            return ClientSampler.uniform.sample(round: round, count: count, from: available, seed: seed)
+        case .proportional:
+            return ClientSampler.proportional(sizes: sizes).sample(round: round, count: count, from: available, seed: seed)
+        case .powerOfChoice(let d):
+            let candidates = ClientSampler.proportional(sizes: sizes).sample(round: round, count: max(d, count), from: available, seed: seed)
+            return SamplerSpec.highestLoss(candidates, losses: losses?(candidates) ?? [], count: count)
         }
     }
 }

@@ -10,7 +10,8 @@ enum FederationMessages {
         [
             "epochs": .int(Int64(fit.epochs)), "batch": .int(Int64(fit.batchSize)), "lr": .double(fit.learningRate),
             "momentum": .double(fit.momentum), "weight_decay": .double(fit.weightDecay), "mu": .double(fit.proximalMu),
-            "codec": .string(codec),
+            "codec": .string(codec), "algorithm": .string(fit.algorithm), "feddyn_alpha": .double(fit.dynAlpha),
+            "ditto_lambda": .double(fit.dittoLambda),
         ]
     }
 
@@ -23,6 +24,9 @@ enum FederationMessages {
         if let v = config["momentum"]?.doubleValue { fit.momentum = v }
         if let v = config["weight_decay"]?.doubleValue { fit.weightDecay = v }
         if let v = config["mu"]?.doubleValue { fit.proximalMu = v }
+        if let v = config["algorithm"]?.stringValue { fit.algorithm = v }
+        if let v = config["feddyn_alpha"]?.doubleValue { fit.dynAlpha = v }
+        if let v = config["ditto_lambda"]?.doubleValue { fit.dittoLambda = v }
         return fit
     }
 
@@ -53,6 +57,59 @@ enum FederationMessages {
             specs.append(TensorSpec(name: header.name, shape: header.shape))
         }
         return try ModelLayout(specs)
+    }
+
+    /// `state` followed by each extra vector as tensors `prefix/<tensor name>` of the model's shapes: how
+    /// SCAFFOLD's `scaffold.c` rides with MODEL and `scaffold.dc` with FIT_RESULT.
+    static func combine(_ state: ModelState, extras: [String: [Float]]) throws(FedError) -> ModelState {
+        guard !extras.isEmpty else { return state }
+        var specs = state.layout.tensors
+        var values = state.values
+        for key in extras.keys.sorted() {
+            guard let extra = extras[key], extra.count == state.values.count, !key.contains("/") else {
+                throw FedError(.modelMismatch, "extra '\(key)' does not have the model's \(state.values.count) values")
+            }
+            specs += state.layout.tensors.map { TensorSpec(name: "\(key)/\($0.name)", shape: $0.shape) }
+            values += extra
+        }
+        return try ModelState(layout: try ModelLayout(specs), values: values)
+    }
+
+    /// Splits a decoded message into the model (tensors without `/`, which must form `layout`) and its
+    /// extras (`prefix/<tensor name>` for every tensor of `layout`, reassembled in layout order).
+    ///
+    /// - Throws: `.modelMismatch` when the model part or an extra does not cover `layout` exactly.
+    static func split(_ state: ModelState, layout: ModelLayout?) throws(FedError) -> (model: ModelState, extras: [String: [Float]]) {
+        var modelSpecs: [TensorSpec] = []
+        var modelValues: [Float] = []
+        var parts: [String: [String: ArraySlice<Float>]] = [:]
+        for (i, spec) in state.layout.tensors.enumerated() {
+            let values = state.values[state.layout.range(of: i)]
+            if let slash = spec.name.firstIndex(of: "/") {
+                parts[String(spec.name[..<slash]), default: [:]][String(spec.name[spec.name.index(after: slash)...])] = values
+            } else {
+                modelSpecs.append(spec)
+                modelValues += values
+            }
+        }
+        let model = try ModelState(layout: try ModelLayout(modelSpecs), values: modelValues)
+        if let layout, model.layout != layout {
+            throw FedError(.modelMismatch, "the message's model tensors differ from the model's layout")
+        }
+        var extras: [String: [Float]] = [:]
+        for (key, tensors) in parts {
+            guard tensors.count == model.layout.tensors.count else { throw FedError(.modelMismatch, "extra '\(key)' does not cover the model") }
+            var flat: [Float] = []
+            flat.reserveCapacity(model.values.count)
+            for spec in model.layout.tensors {
+                guard let values = tensors[spec.name], values.count == spec.elements else {
+                    throw FedError(.modelMismatch, "extra '\(key)' lacks tensor '\(spec.name)' or has another shape")
+                }
+                flat += values
+            }
+            extras[key] = flat
+        }
+        return (model, extras)
     }
 
     /// Total bytes of a message's frames plus its envelope (what crosses the wire, give or take ZMTP framing).

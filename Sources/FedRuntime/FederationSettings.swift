@@ -85,8 +85,8 @@ public struct ClientSettings: Sendable {
     public var pullAfter = 2.0
     /// Seconds between HELLO attempts while not joined.
     public var helloInterval = 1.0
-    /// Fault injection for tests and straggler demos: seconds to wait before training each FIT task.
-    public var taskDelay = 0.0
+    /// Artificial wait before training each task (tests, demos of heterogeneous devices; `--delay`).
+    public var delay = TaskDelay()
 
     /// Settings with the defaults above.
     public init(control: String, broadcast: String, clients: [Int], id: String) {
@@ -102,7 +102,7 @@ extension SocketOptions {
     /// noticed by libzmq too, short linger so shutdown is bounded.
     static func federation(heartbeat: Double, routingID: String? = nil) -> SocketOptions {
         var options = SocketOptions()
-        options.linger = .milliseconds(500)
+        options.linger = .seconds(2)  // room for the last uploads and BYE on a loaded machine
         options.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
         options.heartbeatTimeout = .milliseconds(Int64(max(3 * heartbeat, 3) * 1000))
         options.heartbeatTTL = .milliseconds(Int64(max(3 * heartbeat, 3) * 1000))

@@ -1,12 +1,14 @@
 import FedAlgorithms
 import FedCore
+import FedWire
 
 /// Trains a client process's selected virtual clients for one round and hands each result over as soon
 /// as it is ready (in the order of `clients`). Runs on the caller's thread; callers keep it off the
 /// cooperative pool.
 protocol LocalTrainer: Sendable {
-    /// Trains `clients` from `global`; `deliver` gets one result or failure per client, in order.
-    func train(round: Int, clients: [Int], global: ModelState, config: FitConfig,
+    /// Trains `clients` from `global` (with the server's extra vectors `downloaded`); `deliver` gets one
+    /// result or failure per client, in order.
+    func train(round: Int, clients: [Int], global: ModelState, config: FitConfig, downloaded: [String: [Float]],
                deliver: @escaping @Sendable (Result<ClientResult, ClientFailure>) -> Void)
 }
 
@@ -16,7 +18,7 @@ extension SerialTrainer: LocalTrainer {}
 /// received model + 1 (a full model, not a delta) with one example.
 struct EchoTrainer: LocalTrainer {
     /// Returns `global + 1` for each client.
-    func train(round: Int, clients: [Int], global: ModelState, config: FitConfig,
+    func train(round: Int, clients: [Int], global: ModelState, config: FitConfig, downloaded: [String: [Float]],
                deliver: @escaping @Sendable (Result<ClientResult, ClientFailure>) -> Void) {
         var echoed = global
         echoed.values.withUnsafeMutableBufferPointer { values in
@@ -25,5 +27,36 @@ struct EchoTrainer: LocalTrainer {
         for client in clients {
             deliver(.success(ClientResult(clientID: client, numExamples: 1, update: echoed, isDelta: false, loss: 0)))
         }
+    }
+}
+
+extension EchoTrainer {
+    /// The echo of a raw float32 model straight from its frames: one pass writes `x + 1` into a new
+    /// buffer per frame, shared by every hosted client's upload. Nil when a frame is not raw float32
+    /// (then the generic decode → train → encode path runs).
+    static func rawEcho(_ model: WireMessage) -> (headers: [TensorHeader], frames: [Frame])? {
+        guard model.envelope.tensors.allSatisfy({ $0.codec == .raw && $0.dtype == .float32 }) else { return nil }
+        var headers: [TensorHeader] = []
+        var frames: [Frame] = []
+        for (header, frame) in zip(model.envelope.tensors, model.frames) {
+            let buffer = SharedBuffer(count: frame.count) { out in
+                frame.withUnsafeBytes { source in
+                    let count = source.count / 4
+                    let target = out.bindMemory(to: Float.self)
+                    if Int(bitPattern: source.baseAddress) % 4 == 0 {
+                        let values = source.bindMemory(to: Float.self)
+                        for i in 0..<count { target[i] = values[i] + 1 }
+                    } else {
+                        for i in 0..<count { target[i] = source.loadUnaligned(fromByteOffset: i * 4, as: Float.self) + 1 }
+                    }
+                }
+            }
+            var echoed = header
+            echoed.isDelta = false
+            echoed.crc32 = nil
+            headers.append(echoed)
+            frames.append(Frame(buffer: buffer))
+        }
+        return (headers, frames)
     }
 }

@@ -11,8 +11,9 @@ public final class ResultsWriter {
     private let handle: FileHandle
     private let encoder: JSONEncoder
 
-    /// Opens `url` for writing; with `keepThrough` set, keeps existing rows of rounds ≤ that round.
-    public init(url: URL, keepThrough round: Int? = nil) throws(FedError) {
+    /// Opens `url` for writing; with `keepThrough` set, keeps existing rows whose `key` (the round, or
+    /// `updates` in async runs) is ≤ that value.
+    public init(url: URL, keepThrough round: Int? = nil, key: String = "round") throws(FedError) {
         self.url = url
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -21,7 +22,7 @@ public final class ResultsWriter {
             for line in existing.split(separator: "\n") {
                 guard let data = line.data(using: .utf8),
                       let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                      object["final"] == nil, let r = object["round"] as? Int, r <= round else { continue }
+                      object["final"] == nil, let r = object[key] as? Int, r <= round else { continue }
                 kept.append(data)
                 kept.append(0x0A)
             }

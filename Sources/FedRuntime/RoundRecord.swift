@@ -30,6 +30,9 @@ public struct RoundRecord: Codable, Sendable, Equatable {
     public var note: String?
     /// Virtual seconds since the start, when client speeds are simulated.
     public var simTime: Double?
+    /// Personalized algorithms (Ditto): the example-weighted mean accuracy of the trained clients'
+    /// personal models on their personal test samples.
+    public var personalAccuracy: Double?
 
     /// A record; evaluation fields and extras default to absent.
     public init(round: Int, accuracy: Double? = nil, loss: Double? = nil, seconds: Double, evalSeconds: Double = 0,
@@ -50,6 +53,6 @@ public struct RoundRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case round, accuracy, loss, seconds, selected, completed, failed, late, note
         case evalSeconds = "eval_seconds", bytesDown = "bytes_down", bytesUp = "bytes_up", trainLoss = "train_loss"
-        case simTime = "sim_time"
+        case simTime = "sim_time", personalAccuracy = "personal_accuracy"
     }
 }

@@ -50,9 +50,13 @@ struct ChildRecord {
     let id: String
     /// Hosted virtual clients, ascending.
     let clients: [Int]
+    /// Random token of the child process's run: a repeated HELLO with the same token is a retransmission,
+    /// a new token means the process restarted (and lost whatever it was working on).
+    let instance: String
     /// Last time anything arrived from it.
     var lastSeen: ContinuousClock.Instant
 
-    /// The broadcast topic: the id, NUL-terminated so no id is a prefix of another's topic.
-    var topic: [UInt8] { Array(id.utf8) + [0] }
+    /// The broadcast topic: the id's UTF-8 bytes (docs/PROTOCOL.md §1). SUB filters by prefix, so a
+    /// child also checks that the topic frame is exactly its id.
+    var topic: [UInt8] { Array(id.utf8) }
 }

@@ -25,18 +25,25 @@ public final class SerialTrainer: Sendable {
         public var partition: Partition
         /// Run seed.
         public var seed: UInt64
+        /// Test data, for personalized evaluation (Ditto): each client is evaluated on test samples drawn
+        /// with its own label distribution (``PersonalTestSet``).
+        public var test: Dataset?
 
         /// A setup.
-        public init(model: String, train: Dataset, partition: Partition, seed: UInt64) {
+        public init(model: String, train: Dataset, partition: Partition, seed: UInt64, test: Dataset? = nil) {
             self.model = model
             self.train = train
             self.partition = partition
             self.seed = seed
+            self.test = test
         }
     }
 
     private let setup: Setup
     private let slots: [WorkerSlot]
+    /// Per-virtual-client algorithm state (SCAFFOLD's c_i, FedDyn's gradient, Ditto's v_k), kept across
+    /// rounds in this process: a client's state lives where it is trained.
+    let states = Mutex<[Int: ClientState]>([:])
 
     /// A trainer with `workers` workers (default: the number of cores), each with one BLAS thread.
     public init(setup: Setup, workers: Int? = nil) throws(FedError) {
@@ -56,111 +63,83 @@ public final class SerialTrainer: Sendable {
 
     /// Trains `clients` from `global` with `config` and hands each result (a delta) to `deliver`, in
     /// the order of `clients`. A client that fails is reported through `deliver` as a failure.
-    public func train(round: Int, clients: [Int], global: ModelState, config: FitConfig,
+    /// `downloaded` holds the extra vectors the server sent with the model (SCAFFOLD's c); local
+    /// training follows `config.algorithm`'s ``ClientAlgorithm``.
+    public func train(round: Int, clients: [Int], global: ModelState, config: FitConfig, downloaded: [String: [Float]] = [:],
                       deliver: @escaping @Sendable (Result<ClientResult, ClientFailure>) -> Void) {
-        let order = OrderedDelivery(count: clients.count, capacity: slots.count, deliver: deliver)
+        let order = OrderedDelivery<Result<ClientResult, ClientFailure>>(capacity: slots.count, deliver: deliver)
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: slots.count) { w in
             let slot = slots[w]
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard i < clients.count else { break }
-                let outcome = slot.run(client: clients[i], round: round, global: global, config: config, setup: setup)
+                let task = ClientTask(client: clients[i], round: round, global: global, downloaded: downloaded, config: config)
+                let outcome = slot.run(task, setup: setup, states: states)
                 order.put(i, outcome)
             }
         }
     }
-}
 
-/// One worker's model, trainer and optimizer; used by one thread at a time.
-private final class WorkerSlot: @unchecked Sendable {
-    // Safe: `SerialTrainer.train` hands slot `w` to iteration `w` of one concurrentPerform only,
-    // and calls to `train` are not concurrent with each other (the caller waits for it to return).
-    let model: Sequential
-    let trainer: Trainer
-
-    init(model: Sequential, trainer: Trainer) {
-        self.model = model
-        self.trainer = trainer
-    }
-
-    func run(client: Int, round: Int, global: ModelState, config: FitConfig, setup: SerialTrainer.Setup) -> Result<ClientResult, ClientFailure> {
-        do throws(FedError) {
-            guard client >= 0, client < setup.partition.count else {
-                throw FedError(.invalidArgument, "client \(client) is not in the partition of \(setup.partition.count) clients")
+    /// The loss of `global` on each client's training data, in the order of `clients` (NaN for a client
+    /// that cannot be evaluated); power-of-choice sampling asks for it.
+    public func losses(clients: [Int], global: ModelState) -> [Double] {
+        let out = Mutex([Double](repeating: .nan, count: clients.count))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: slots.count) { w in
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < clients.count else { break }
+                if let loss = try? slots[w].loss(client: clients[i], global: global, setup: setup) {
+                    out.withLock { $0[i] = loss }
+                }
             }
-            try model.load(global)
-            var rng = SplitMix64(seeds: setup.seed, UInt64(round), UInt64(client))
-            var optimizer = SGD(learningRate: Float(config.learningRate), momentum: Float(config.momentum),
-                                weightDecay: Float(config.weightDecay))
-            var dataset = setup.train
-            var indices = setup.partition.clients[client]
-            if setup.partition.featureNoise.indices.contains(client), setup.partition.featureNoise[client] > 0 {
-                (dataset, indices) = try noisyCopy(client: client, round: round, setup: setup)
-            }
-            let result = try trainer.train(model: model, optimizer: &optimizer, dataset: dataset, indices: indices,
-                                           epochs: config.epochs, batchSize: config.batchSize, rng: &rng)
-            var update = model.state
-            for i in update.values.indices { update.values[i] -= global.values[i] }
-            return .success(ClientResult(clientID: client, numExamples: indices.count, update: update, isDelta: true, loss: result.loss))
-        } catch {
-            return .failure(ClientFailure(clientID: client, reason: error))
         }
+        return out.withLock { $0 }
     }
 
-    /// The client's samples with its feature noise added (feature-noise partitions only).
-    private func noisyCopy(client: Int, round: Int, setup: SerialTrainer.Setup) throws(FedError) -> (Dataset, [Int]) {
-        let indices = setup.partition.clients[client]
-        let size = setup.train.sampleSize
-        var features = [Float](repeating: 0, count: indices.count * size)
-        var labels = [Int32](repeating: 0, count: indices.count)
-        for (j, i) in indices.enumerated() {
-            features.replaceSubrange((j * size)..<((j + 1) * size), with: setup.train.features[(i * size)..<((i + 1) * size)])
-            labels[j] = setup.train.labels[i]
-        }
-        setup.partition.addFeatureNoise(to: &features, client: client, round: round, seed: setup.seed)
-        let subset = try Dataset(name: "\(setup.train.name)#\(client)", featureShape: setup.train.featureShape,
-                                 classes: setup.train.classes, features: features, labels: labels)
-        return (subset, Array(0..<indices.count))
-    }
+    /// A copy of every hosted client's algorithm state.
+    public var clientStates: [Int: ClientState] { states.withLock { $0 } }
+
+    /// Replaces the hosted clients' algorithm state (e.g. from a saved copy).
+    public func restoreClientStates(_ saved: [Int: ClientState]) { states.withLock { $0 = saved } }
 }
 
 /// Hands results to the consumer strictly in index order, holding at most `capacity` early ones;
 /// a producer that would exceed that waits until the consumer catches up.
-private final class OrderedDelivery: Sendable {
-    private struct State {
-        var next = 0
-        var pending: [Int: Result<ClientResult, ClientFailure>] = [:]
-    }
-
-    private let state = Mutex(State())
+///
+/// Waiting uses a condition variable with broadcast: every delivery wakes every waiting producer,
+/// and each re-checks its own condition under the lock. (A counting semaphore signalled once per
+/// delivery lost wake-ups: a producer whose result was not next could take the permit meant for
+/// the one holding the next result, and both then slept forever.)
+final class OrderedDelivery<Item>: @unchecked Sendable {
+    // Safe: `next` and `pending` are only touched with `condition` locked.
+    private var next = 0
+    private var pending: [Int: Item] = [:]
+    private let condition = NSCondition()
     private let capacity: Int
-    private let deliver: @Sendable (Result<ClientResult, ClientFailure>) -> Void
-    private let turn = DispatchSemaphore(value: 0)
+    private let deliver: (Item) -> Void
 
-    init(count: Int, capacity: Int, deliver: @escaping @Sendable (Result<ClientResult, ClientFailure>) -> Void) {
-        self.capacity = capacity
+    init(capacity: Int, deliver: @escaping (Item) -> Void) {
+        self.capacity = max(1, capacity)
         self.deliver = deliver
     }
 
-    func put(_ index: Int, _ outcome: Result<ClientResult, ClientFailure>) {
-        while true {
-            let accepted = state.withLock { s -> Bool in
-                guard index == s.next || s.pending.count < capacity else { return false }
-                s.pending[index] = outcome
-                return true
-            }
-            if accepted { break }
-            turn.wait()  // woken whenever a result is delivered
+    func put(_ index: Int, _ item: Item) {
+        condition.lock()
+        defer { condition.unlock() }
+        while index != next && pending.count >= capacity {
+            condition.wait()
         }
+        pending[index] = item
         // Deliver every result that is now in order; the lock is held while delivering so the
         // consumer sees one result at a time, in order.
-        state.withLock { s in
-            while let ready = s.pending.removeValue(forKey: s.next) {
-                deliver(ready)
-                s.next += 1
-                turn.signal()
-            }
+        var delivered = false
+        while let ready = pending.removeValue(forKey: next) {
+            deliver(ready)
+            next += 1
+            delivered = true
         }
+        if delivered { condition.broadcast() }
     }
 }

@@ -50,8 +50,8 @@ extension ServerNode {
     /// Tracks XPUB subscription notices (`[1|0] + topic`): who can receive the pushed model. A child of
     /// the round in flight that subscribes late gets the model pushed right away.
     func onSubscription(_ parts: [Frame]) async {
-        guard let bytes = parts.first?.bytes, bytes.count >= 2, bytes.last == 0 else { return }
-        let id = String(decoding: bytes[1..<(bytes.count - 1)], as: UTF8.self)
+        guard let bytes = parts.first?.bytes, bytes.count >= 2 else { return }
+        let id = String(decoding: bytes.dropFirst(), as: UTF8.self)
         guard bytes[0] == 1 else {
             subscribed.remove(id)
             return
@@ -82,36 +82,29 @@ extension ServerNode {
     private func hello(_ identity: Frame, peer: String, _ message: WireMessage) async {
         let envelope = message.envelope
         let ids = envelope.clientIDs.map { Int($0) }
-        let total = settings.experiment.clients
-        let outside = ids.filter { $0 >= total }
-        guard !ids.isEmpty, outside.isEmpty else {
-            await reject(identity, FedError(.invalidArgument, "node '\(peer)' announces clients \(outside.prefix(5)) outside 0..<\(total), or none"),
-                         what: "hello")
+        let wanted: TensorEncoding
+        do throws(FedError) {
+            wanted = try settings.admit(envelope, peer: peer)
+        } catch {
+            await reject(identity, error, what: "hello")
             return
         }
-        let wanted = try? TensorEncoding(parsing: uploadCodec)
-        guard let wanted, envelope.codecs.contains(wanted.codec) else {
-            await reject(identity, FedError(.unknownCodec, "node '\(peer)' offers codecs \(envelope.codecs) but this server asks for \(uploadCodec)"),
-                         what: "hello")
-            return
+        let instance = envelope.config["instance"]?.stringValue ?? ""
+        let hosted = Array(Set(ids)).sorted()
+        if let known = children[peer], known.instance != instance || known.clients != hosted {
+            drop(peer, reason: FedError(.shutdown, "node '\(peer)' restarted and joined again"))
         }
         guard children[peer] != nil || children.count < settings.maxPeers else {
             await reject(identity, FedError(.unauthorized, "the server already has \(children.count) client processes (--max-peers)"), what: "hello")
             return
         }
-        if children[peer] != nil { drop(peer, reason: FedError(.shutdown, "node '\(peer)' joined again")) }
-        children[peer] = ChildRecord(id: peer, clients: Array(Set(ids)).sorted(), lastSeen: .now)
+        children[peer] = ChildRecord(id: peer, clients: hosted, instance: instance, lastSeen: .now)
         var welcome = Envelope(kind: .welcome)
         welcome.sender = "server"
         welcome.session = session
         welcome.round = UInt64(round)
         welcome.codecs = [wanted.codec]
-        var config = settings.experiment.entries.mapValues { ConfigValue.string($0) }
-        config["codec"] = .string(uploadCodec)
-        config["heartbeat"] = .double(settings.heartbeat)
-        config["round_timeout"] = .double(settings.roundTimeout)
-        if let echo = settings.echoParams { config["echo_params"] = .int(Int64(echo)) }
-        welcome.config = config
+        welcome.config = settings.welcomeConfig()
         log.info("child joined", ["id": peer, "clients": "\(ids.count)", "announced": "\(announcedClients.count)"])
         do {
             try await router?.send([identity] + WireMessage(envelope: welcome).parts())
@@ -138,15 +131,18 @@ extension ServerNode {
         tracker?.pending[client] = nil
         tracker?.bytesUp += bytes
         do throws(FedError) {
-            let update = try coder.decode(message, layout: global.layout)
+            let decoded = try coder.decode(message, layout: try FederationMessages.layout(of: message))
+            let (update, extras) = try FederationMessages.split(decoded, layout: global.layout)
             let deltas = Set(envelope.tensors.map(\.isDelta))
             guard deltas.count == 1, let isDelta = deltas.first else {
                 throw FedError(.invalidArgument, "client \(client) mixes delta and full tensors in one upload")
             }
             guard envelope.numExamples > 0 else { throw FedError(.invalidArgument, "client \(client) reports no training examples") }
             let result = ClientResult(clientID: client, numExamples: Int(envelope.numExamples), update: update, isDelta: isDelta,
-                                      loss: envelope.metrics["loss"] ?? 0)
+                                      loss: envelope.metrics["loss"] ?? 0, metrics: envelope.metrics.filter { $0.key != "loss" },
+                                      extras: extras)
             try current.accumulator.add(result)
+            lastLoss[client] = result.loss
         } catch {
             tracker?.failures.append(ClientFailure(clientID: client, reason: error))
             await reject(identity, error, what: "upload of client \(client)")

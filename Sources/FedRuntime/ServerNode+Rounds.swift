@@ -45,15 +45,20 @@ extension ServerNode {
         // Sampling is a pure function of (seed, round, attempt): a retry draws a new sample, a resumed
         // server draws what it would have drawn.
         let samplingRound = round + retries * 1_000_003
-        let selected = settings.experiment.sampleClients(round: samplingRound, available: available, sizes: experiment.sizes)
+        let known = lastLoss
+        let selected = settings.experiment.sampleClients(round: samplingRound, available: available, sizes: experiment.sizes) { candidates in
+            candidates.map { known[$0] ?? .infinity }
+        }
         var owner: [Int: String] = [:]
         for id in children.keys.sorted().reversed() { for client in children[id]!.clients { owner[client] = id } }
-        let fit = strategy.configureFit(round: round, selected: selected, base: settings.experiment.fit)
+        var fit = strategy.configureFit(round: round, selected: selected, base: settings.experiment.fit)
+        fit.algorithm = settings.experiment.algorithm
         let taskID = nextTaskID
         nextTaskID += 1
         let modelParts: [Frame]
         do throws(FedError) {
-            let (headers, frames) = try coder.encode(global, encoding: TensorEncoding(codec: .raw))
+            let outgoing = try FederationMessages.combine(global, extras: strategy.downloadExtras(global: global))
+            let (headers, frames) = try coder.encode(outgoing, encoding: TensorEncoding(codec: .raw))
             var envelope = Envelope(kind: .model)
             envelope.sender = "server"
             envelope.session = session
@@ -87,7 +92,7 @@ extension ServerNode {
                 tracker?.bytesDown += FederationMessages.byteCount(fitParts)
                 if subscribed.contains(child) {
                     // One encoded model shared by every send: the frames reference the same buffer.
-                    try await xpub.send([Frame(copying: children[child]?.topic ?? Array(child.utf8) + [0])] + modelParts)
+                    try await xpub.send([Frame(copying: children[child]?.topic ?? Array(child.utf8))] + modelParts)
                     tracker?.bytesDown += modelBytes
                     tracker?.modelDelivered.insert(child)
                 }
@@ -124,6 +129,7 @@ extension ServerNode {
                                  failed: current.selected.count - completed, bytesDown: current.bytesDown, bytesUp: current.bytesUp,
                                  trainLoss: completed > 0 ? current.accumulator.meanLoss : nil)
         record.late = late
+        record.personalAccuracy = current.accumulator.meanMetric("personal_accuracy")
         if retries > 0 { record.note = "retried \(retries) time(s) with a new sample" }
         late = 0
         retries = 0
@@ -154,7 +160,8 @@ extension ServerNode {
             try writer?.write(record)
             if let directory = settings.checkpointDirectory {
                 try Checkpoint(round: round, attempts: totalRetries, algorithm: strategy.name, seed: settings.experiment.seed,
-                               config: settings.experiment.entries, model: global).write(to: URL(fileURLWithPath: directory))
+                               config: settings.experiment.entries, model: global,
+                               strategyState: strategy.exportState()).write(to: URL(fileURLWithPath: directory))
             }
         } catch {
             log.info("cannot persist the round", ["round": "\(round)", "error": error.description])

@@ -30,6 +30,8 @@ public actor ServerNode {
     var retries = 0
     var totalRetries = 0
     var late = 0
+    /// Each client's last reported training loss (power-of-choice's π_rpow-d).
+    var lastLoss: [Int: Double] = [:]
     var nextTaskID: UInt64 = 1
     var children: [String: ChildRecord] = [:]
     var subscribed: Set<String> = []
@@ -53,7 +55,7 @@ public actor ServerNode {
         self.transport = transport
         experiment = try ServerExperiment(settings: settings)
         uploadCodec = settings.codec
-        strategy = try StrategyRegistry.make(settings.experiment.algorithm)
+        strategy = try settings.experiment.makeStrategy()
         global = experiment.initialModel
         coder = ModelCoder(maxFrameElements: settings.maxFrameElements)
         session = "s" + String(UInt64.random(in: 1...UInt64.max), radix: 16)
@@ -118,6 +120,7 @@ public actor ServerNode {
                     throw FedError(.modelMismatch, "the checkpoint's model in \(directory) does not match --model")
                 }
                 global = checkpoint.model
+                try strategy.importState(checkpoint.strategyState)
                 round = checkpoint.round + 1
                 totalRetries = checkpoint.attempts
                 keepThrough = checkpoint.round
@@ -162,12 +165,19 @@ public actor ServerNode {
                                   "accuracy": records.last?.accuracy.map { String(format: "%.4f", $0) } ?? "n/a"])
     }
 
+    /// BYE to every child, on control and on the broadcast (a child dropped for silence may still be
+    /// listening). Clients exit after a finished run; after a shutdown they wait for the server to return.
     private func sayGoodbye() async {
-        guard let router else { return }
-        for id in children.keys.sorted() {
-            let bye = FederationMessages.plain(.bye, sender: "server", session: session)
-            try? await router.send([Frame(copying: Array(id.utf8))] + bye.parts())
+        var bye = FederationMessages.plain(.bye, sender: "server", session: session)
+        bye.envelope.config["finished"] = .bool(finished)
+        let parts = bye.parts()
+        for id in Set(children.keys).union(subscribed).sorted() {
+            try? await router?.send([Frame(copying: Array(id.utf8))] + parts)
+            try? await xpub?.send([Frame(copying: Array(id.utf8))] + parts)
         }
+        // libzmq writes from its I/O thread and the context's term (which honours LINGER) runs detached,
+        // so a process exiting right after close can drop the BYEs: give them a moment to leave.
+        if !children.isEmpty { try? await Task.sleep(for: .milliseconds(200)) }
         children.removeAll()
     }
 

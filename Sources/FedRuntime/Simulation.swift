@@ -30,7 +30,8 @@ public final class Simulation {
         data = try FederatedData.load(try DatasetSpec(parsing: config.dataset), clients: config.clients, seed: config.seed,
                                       dataDirectory: config.dataDirectory)
         partition = try data.partition(try PartitionSpec(parsing: config.partition), clients: config.clients, seed: config.seed)
-        trainer = try SerialTrainer(setup: .init(model: config.model, train: data.train, partition: partition, seed: config.seed),
+        trainer = try SerialTrainer(setup: .init(model: config.model, train: data.train, partition: partition, seed: config.seed,
+                                                 test: data.test),
                                     workers: workers)
         evaluator = try Evaluator(model: config.model, test: data.test, seed: config.seed)
         global = evaluator.initialState
@@ -38,22 +39,28 @@ public final class Simulation {
 
     /// Runs every round, reporting each one's record to `onRound` (results file, progress bar).
     public func run(onRound: (RoundRecord) throws(FedError) -> Void) throws(FedError) {
-        var strategy = try StrategyRegistry.make(config.algorithm)
+        var strategy = try config.makeStrategy()
         let everyone = Array(0..<config.clients)
         let sizes = partition.sizes
         var clock = 0.0
         for round in 1...config.rounds {
             let start = DispatchTime.now().uptimeNanoseconds
-            let selected = config.sampleClients(round: round, available: everyone, sizes: sizes)
-            let fit = strategy.configureFit(round: round, selected: selected, base: config.fit)
+            let current = global
+            let selected = config.sampleClients(round: round, available: everyone, sizes: sizes) { [trainer] candidates in
+                trainer.losses(clients: candidates, global: current)
+            }
+            var fit = strategy.configureFit(round: round, selected: selected, base: config.fit)
+            fit.algorithm = config.algorithm
             let accumulator = strategy.makeAccumulator(global: global)
             let collected = Collected(accumulator)
-            trainer.train(round: round, clients: selected, global: global, config: fit) { outcome in collected.take(outcome) }
+            trainer.train(round: round, clients: selected, global: global, config: fit,
+                          downloaded: strategy.downloadExtras(global: global)) { outcome in collected.take(outcome) }
             let failures = collected.failures
             global = strategy.aggregateFit(round: round, global: global, results: accumulator, failures: failures) ?? global
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             var record = RoundRecord(round: round, seconds: seconds, selected: selected.count, completed: accumulator.count,
                                      failed: failures.count, trainLoss: accumulator.count > 0 ? accumulator.meanLoss : nil)
+            record.personalAccuracy = accumulator.meanMetric("personal_accuracy")
             if let speeds {
                 clock += selected.map { speeds.seconds(client: $0, samples: sizes[$0] * fit.epochs) }.max() ?? 0
                 record.simTime = clock

@@ -40,7 +40,7 @@ struct ConvGeometry: Sendable, Equatable {
                     for oh in 0..<outH {
                         let src = base + oh * stride * paddedW, dst = row + oh * outW
                         if stride == 1 {
-                            for ow in 0..<outW { dst[ow] = src[ow] }
+                            Kernels.copyRow(src, to: dst, count: outW)
                         } else {
                             for ow in 0..<outW { dst[ow] = src[ow * stride] }
                         }
@@ -61,7 +61,7 @@ struct ConvGeometry: Sendable, Equatable {
                     for oh in 0..<outH {
                         let dst = base + oh * stride * paddedW, src = row + oh * outW
                         if stride == 1 {
-                            for ow in 0..<outW { dst[ow] += src[ow] }
+                            Kernels.addRow(src, into: dst, count: outW)
                         } else {
                             for ow in 0..<outW { dst[ow * stride] += src[ow] }
                         }

@@ -45,9 +45,35 @@ enum Kernels {
         return total
     }
 
-    /// `y[i] += x[i]`.
+    /// `y[i] = x[i]` for short rows (im2col): 8-wide chunks, the last one overlapping the previous,
+    /// so a 14-value row is two vector moves instead of 14 scalar ones. `x` and `y` must not overlap.
     @inline(__always)
-    static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] += x[i] }
+    static func copyRow(_ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count: Int) {
+        guard count >= 8 else {
+            for i in 0..<count { y[i] = x[i] }
+            return
+        }
+        let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
+        var i = 0
+        while i + 8 < count {
+            yr.storeBytes(of: xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        let last = (count - 8) * 4
+        yr.storeBytes(of: xr.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self), toByteOffset: last, as: SIMD8<Float>.self)
+    }
+
+    /// `y[i] += x[i]` for short rows (col2im): 8-wide chunks, then a scalar tail.
+    @inline(__always)
+    static func addRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
+        var i = 0
+        while i + 8 <= count {
+            let sum = yr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                + xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            yr.storeBytes(of: sum, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { y[i] += x[i]; i += 1 }
     }
 }

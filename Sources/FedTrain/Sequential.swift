@@ -89,14 +89,17 @@ public final class Sequential {
     public var inputSize: Int { sampleSizes[0] }
 
     /// A copy of the parameters as named tensors (one memcpy).
-    public var state: ModelState {
-        // The layout and buffer size agree by construction.
-        try! ModelState(layout: layout, values: Array(parameters.prefix(layout.totalElements)))
-    }
+    public var state: ModelState { copy(parameters) }
 
     /// A copy of the gradients of the last backward pass, in the same layout.
-    public var gradientState: ModelState {
-        try! ModelState(layout: layout, values: Array(gradients.prefix(layout.totalElements)))
+    public var gradientState: ModelState { copy(gradients) }
+
+    private func copy(_ buffer: UnsafeMutableBufferPointer<Float>) -> ModelState {
+        var state = ModelState(layout: layout)
+        state.values.withUnsafeMutableBufferPointer { dst in
+            _ = dst.update(fromContentsOf: UnsafeMutableBufferPointer(rebasing: buffer[0..<dst.count]))
+        }
+        return state
     }
 
     /// Overwrites the parameters with `state` (one memcpy); its layout must equal ``layout``.

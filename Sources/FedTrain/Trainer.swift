@@ -11,6 +11,8 @@ public final class Trainer {
         public var loss: Double
         /// Examples processed (indices × epochs).
         public var examples: Int
+        /// Optimizer steps taken (mini-batches over all epochs).
+        public var steps: Int = 0
     }
 
     /// Mean loss, accuracy and count of an evaluation.
@@ -34,14 +36,19 @@ public final class Trainer {
 
     /// Trains `model` for `epochs` passes over `indices` of `dataset` with mini-batches of `batchSize`
     /// (the last batch of an epoch may be smaller). Each epoch shuffles the indices with `rng`
-    /// (Fisher–Yates), so a seed fixes the whole run.
+    /// (Fisher–Yates), so a seed fixes the whole run. `beforeStep`, when given, sees the parameters and
+    /// may change the gradients after every backward pass and before the optimizer step (the hook of
+    /// federated algorithms' local objectives: FedProx, SCAFFOLD, FedDyn, Ditto).
     public func train<O: Optimizer>(model: Sequential, optimizer: inout O, dataset: Dataset, indices: [Int],
-                                    epochs: Int, batchSize: Int, rng: inout SplitMix64) throws(FedError) -> TrainResult {
+                                    epochs: Int, batchSize: Int, rng: inout SplitMix64,
+                                    beforeStep: ((UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void)? = nil)
+        throws(FedError) -> TrainResult {
         try check(model, dataset, indices, batchSize)
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: indices)
         var total = 0.0
         var examples = 0
+        var steps = 0
         for _ in 0..<max(epochs, 0) {
             order.shuffle(using: &rng)
             var start = 0
@@ -53,13 +60,17 @@ public final class Trainer {
                         model.lossAndGradient(input: x.baseAddress!, labels: y.baseAddress!, batch: count)
                     }
                 }
+                if let beforeStep {
+                    model.withParametersAndGradients { p, g in beforeStep(UnsafeBufferPointer(p), g) }
+                }
                 optimizer.step(model)
+                steps += 1
                 total += result.loss * Double(count)
                 examples += count
                 start += count
             }
         }
-        return TrainResult(loss: examples > 0 ? total / Double(examples) : 0, examples: examples)
+        return TrainResult(loss: examples > 0 ? total / Double(examples) : 0, examples: examples, steps: steps)
     }
 
     /// Evaluates `model` on `indices` of `dataset` (all samples when nil), `batchSize` at a time.

@@ -15,9 +15,6 @@ struct AsyncOptions: ParsableArguments {
     @Option(help: "FedBuff: updates buffered per server step (K).")
     var buffer = 10
 
-    @Option(help: "FedBuff: server learning rate.")
-    var serverLr = 1.0
-
     @Option(help: "Clients training at the same time (simulation).")
     var concurrency = 10
 
@@ -37,13 +34,13 @@ struct AsyncOptions: ParsableArguments {
     var speeds: String?
 
     /// The settings these flags describe.
-    func settings() -> AsyncConfig {
+    func settings(serverLearningRate: Double?) -> AsyncConfig {
         var a = AsyncConfig()
         a.algorithm = asyncAlgorithm
         a.alpha = alpha
         a.staleness = staleness
         a.bufferSize = buffer
-        a.serverLearningRate = serverLr
+        a.serverLearningRate = serverLearningRate ?? 1
         a.concurrency = concurrency
         a.updates = updates
         a.timeBudget = timeBudget
@@ -58,6 +55,6 @@ struct AsyncOptions: ParsableArguments {
             throw ValidationError("--updates, --eval-updates, --concurrency and --buffer must be at least 1")
         }
         guard alpha > 0, alpha <= 1 else { throw ValidationError("--alpha must be in (0, 1]") }
-        do { _ = try settings().makeStrategy() } catch { throw ValidationError(error.detail) }
+        do { _ = try settings(serverLearningRate: nil).makeStrategy() } catch { throw ValidationError(error.detail) }
     }
 }

@@ -21,7 +21,7 @@ struct BenchTrainCommand: AsyncParsableCommand {
     var batch = 32
     @Option(help: "OpenBLAS threads.")
     var threads = 1
-    @Option(help: "Measured seconds (after one warm-up pass).")
+    @Option(help: "Measured seconds (after two warm-up passes).")
     var seconds = 5.0
     @Option(help: "Seed for data, initialization and shuffling.")
     var seed: UInt64 = 0

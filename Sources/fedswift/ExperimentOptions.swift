@@ -22,7 +22,7 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Clients per round: a count, or a fraction of all clients when below 1.")
     var sample = 5.0
 
-    @Option(help: "Client sampler: uniform or proportional (to data size).")
+    @Option(help: "Client sampler: uniform, proportional (to data size), or power-of-choice:<d> (d candidates ∝ size, the highest-loss ones kept).")
     var sampler = "uniform"
 
     @Option(help: "Number of rounds.")
@@ -43,8 +43,38 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Local L2 weight decay.")
     var weightDecay = 0.0
 
-    @Option(help: "Algorithm: fedavg.")
+    @Option(help: "Algorithm: fedavg, fedavgm, fedprox, scaffold, fednova, feddyn, fedadagrad, fedadam, fedyogi, qffl or ditto.")
     var algorithm = "fedavg"
+
+    @Option(help: "FedProx proximal coefficient μ (fedprox; also adds the proximal term to ditto's global part).")
+    var mu = 0.0
+
+    @Option(help: "Server learning rate η (fedavgm, scaffold: default 1; fedadagrad, fedadam, fedyogi: default 0.01).")
+    var serverLr: Double?
+
+    @Option(help: "FedAvgM server momentum β.")
+    var serverMomentum = 0.9
+
+    @Option(help: "FedOpt adaptivity τ.")
+    var tau = 1e-3
+
+    @Option(help: "FedOpt first-moment decay β1.")
+    var beta1 = 0.9
+
+    @Option(help: "FedAdam/FedYogi second-moment decay β2.")
+    var beta2 = 0.99
+
+    @Option(help: "FedDyn regularization α.")
+    var feddynAlpha = 0.01
+
+    @Option(help: "q-FFL fairness parameter q (0: uniform averaging).")
+    var q = 1.0
+
+    @Option(help: "Ditto personalization strength λ.")
+    var dittoLambda = 0.1
+
+    @Option(help: "Aggregation of the FedAvg family: mean, median, trimmed-mean:<beta> or clip:<norm> (median and trimmed-mean keep every delta of a round in memory).")
+    var aggregation = "mean"
 
     @Option(help: "Seed for initialization, partition, sampling and local shuffling.")
     var seed: UInt64 = 0
@@ -69,6 +99,17 @@ struct ExperimentOptions: ParsableArguments {
         c.fit.momentum = momentum
         c.fit.weightDecay = weightDecay
         c.algorithm = algorithm
+        c.fit.algorithm = algorithm
+        c.fit.proximalMu = mu
+        c.fit.dynAlpha = feddynAlpha
+        c.fit.dittoLambda = dittoLambda
+        c.parameters.serverLearningRate = serverLr
+        c.parameters.serverMomentum = serverMomentum
+        c.parameters.tau = tau
+        c.parameters.beta1 = beta1
+        c.parameters.beta2 = beta2
+        c.parameters.q = q
+        c.parameters.aggregation = aggregation
         c.seed = seed
         c.evalEvery = evalEvery
         return c

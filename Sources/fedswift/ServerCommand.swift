@@ -4,7 +4,7 @@ import FedNet
 import FedRuntime
 import Foundation
 
-/// `fedswift server`: the sync federation server.
+/// `fedswift server`: the federation server, sync (rounds) or async (client-initiated request/reply).
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
@@ -16,13 +16,21 @@ struct ServerCommand: AsyncParsableCommand {
             closes when every result is in, or at --round-timeout if at least --min-fit of them arrived \
             (otherwise it is retried with a new sample). SIGINT/SIGTERM stop it gracefully; with --checkpoint \
             and --resume a restarted server continues where it stopped.
+            With --mode async there are no rounds: each client asks for the model (PULL), trains one of its \
+            virtual clients and sends the update back (PUSH); the server folds it in at once with \
+            --async-algorithm (fedasync or fedbuff), refuses updates more than --max-staleness versions old, \
+            evaluates and checkpoints every --eval-updates updates and stops after --updates updates or \
+            --time-budget seconds. --broadcast, --rounds, --sample and --round-timeout do not apply.
             Example (two machines, 10 clients of Fashion-MNIST, 10 rounds):
               fedswift server --mode sync --control tcp://*:5555 --broadcast tcp://*:5556 \\
                 --clients 10 --sample 10 --rounds 10 --out run.jsonl --save-model model.safetensors
+            Example (asynchronous FedAsync, 500 updates, an evaluation every 50):
+              fedswift server --mode async --control tcp://*:5555 --clients 10 --updates 500 --eval-updates 50 \\
+                --out run.jsonl
             """
     )
 
-    @Option(help: "Federation mode: sync (server-driven rounds).")
+    @Option(help: "Federation mode: sync (server-driven rounds) or async (clients pull, train and push on their own schedule).")
     var mode = "sync"
 
     @Option(help: "ROUTER endpoint clients connect their control socket to.")
@@ -43,6 +51,8 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(help: "Address the metrics endpoint listens on.")
     var metricsAddress = "127.0.0.1"
+
+    @OptionGroup(title: "Asynchronous mode (--mode async)") var asyncOptions: AsyncOptions
 
     @Option(help: "Seconds a round waits for results before closing with the quorum or retrying.")
     var roundTimeout = 60.0
@@ -78,7 +88,7 @@ struct ServerCommand: AsyncParsableCommand {
     var maxFrameElements = 1 << 28
 
     func validate() throws {
-        guard mode == "sync" else { throw ValidationError("--mode \(mode) is not available yet; use --mode sync") }
+        guard mode == "sync" || mode == "async" else { throw ValidationError("--mode must be sync or async") }
         do { try settings().validate() } catch { throw ValidationError(error.detail) }
         try security.check(accepts: true, connects: false)
     }
@@ -107,6 +117,12 @@ struct ServerCommand: AsyncParsableCommand {
         let metrics = try metricsPort.map { try MetricsEndpoint(host: metricsAddress, port: $0) }
         if let metrics { FileHandle.standardError.write(Data("[server] metrics http://\(metricsAddress):\(metrics.port)/metrics\n".utf8)) }
         let (transport, zap) = try await security.makeTransport { FederationMetrics.handshake(allowed: $0.allowed) }
+        defer { metrics?.stop() }
+        if mode == "async" {
+            try await runAsync(transport: transport)
+            await zap?.stop()
+            return
+        }
         let server = try ServerNode(settings: settings(), transport: transport)
         let signals = ShutdownSignals { _ in Task { await server.shutdown() } }
         let last = try await server.run()
@@ -114,11 +130,23 @@ struct ServerCommand: AsyncParsableCommand {
         if let zap { FileHandle.standardError.write(Data("[zap] handshakes allowed=\(zap.counts.allowed) refused=\(zap.counts.denied)\n".utf8)) }
         await zap?.stop()
         await transport.shutdown()
-        metrics?.stop()
         if let last {
             let accuracy = last.accuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "n/a"
             print("round \(last.round): accuracy \(accuracy)")
         }
+        if let out { print("results: \(out)") }
+        if let saveModel { print("model: \(saveModel)") }
+    }
+
+    private func runAsync(transport: SecuredTransport) async throws {
+        let server = try AsyncServerNode(settings: settings(), async: asyncOptions.settings(serverLearningRate: experiment.serverLr), transport: transport)
+        let signals = ShutdownSignals { _ in Task { await server.shutdown() } }
+        try await server.run()
+        withExtendedLifetime(signals) {}
+        await transport.shutdown()
+        let stats = await server.stats
+        let version = await server.version
+        print("\(stats.received) updates, model version \(version), staleness mean \(String(format: "%.2f", stats.stalenessMean)) max \(stats.stalenessMax)")
         if let out { print("results: \(out)") }
         if let saveModel { print("model: \(saveModel)") }
     }

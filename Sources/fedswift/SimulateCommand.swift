@@ -74,7 +74,7 @@ struct SimulateCommand: ParsableCommand {
 
     private func runAsync() throws {
         let config = experiment.experiment()
-        let settings = asyncOptions.settings()
+        let settings = asyncOptions.settings(serverLearningRate: experiment.serverLr)
         let started = Date()
         let simulation = try AsyncSimulation(config: config, async: settings, workers: workers)
         let writer = try out.map { path throws(FedError) in try ResultsWriter(url: URL(fileURLWithPath: path)) }

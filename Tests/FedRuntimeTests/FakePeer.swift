@@ -85,6 +85,7 @@ func echoServerSettings(clients: Int, rounds: Int, params: Int = 8, control: Str
     settings.roundTimeout = 5
     settings.minFit = 0.5
     settings.showProgress = false
+    settings.heartbeat = 5  // fake peers send no heartbeats; keep them joined on a loaded machine
     return settings
 }
 

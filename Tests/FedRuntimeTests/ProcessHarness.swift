@@ -62,6 +62,9 @@ final class ProcessHarness {
         return false
     }
 
+    /// The exit status, or nil while the process runs (Foundation traps on reading it early).
+    func status(_ process: Process) -> Int32? { process.isRunning ? nil : process.terminationStatus }
+
     /// SIGKILL to every process still running; call from `defer`.
     func killAll() {
         for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -23,7 +23,7 @@ struct ProcessTests {
         let simulate = try h.spawn("simulate", ["simulate", "--save-model", h.path("simulated.safetensors")] + Self.small)
         #expect(await h.waitForExit(server, timeout: 60), "server log:\n\(h.log("server"))")
         #expect(await h.waitForExit(simulate, timeout: 60))
-        #expect(server.terminationStatus == 0)
+        #expect(h.status(server) == 0)
         let federated = try h.model(h.path("federated.safetensors"))
         let simulated = try h.model(h.path("simulated.safetensors"))
         #expect(federated.count == simulated.count)
@@ -40,13 +40,14 @@ struct ProcessTests {
         let server = try h.spawn("server", ["server", "--control", control, "--broadcast", broadcast, "--echo-params", "1000",
                                             "--clients", "4", "--sample", "4", "--rounds", "5", "--round-timeout", "4", "--min-fit", "0.5",
                                             "--heartbeat", "0.5", "--codec", "raw", "--out", out])
-        let echo = ["--control", control, "--broadcast", broadcast, "--trainer", "echo", "--task-delay", "0.5"]
-        try h.spawn("steady", ["client", "--clients", "0-1", "--id", "steady"] + echo)
-        let victim = try h.spawn("victim", ["client", "--clients", "2-3", "--id", "victim"] + echo)
+        let echo = ["--control", control, "--broadcast", broadcast, "--trainer", "echo"]
+        try h.spawn("steady", ["client", "--clients", "0-1", "--id", "steady", "--task-delay", "0.5"] + echo)
+        // The victim holds each task for 3 s, so the kill lands inside round 2 even on a loaded machine.
+        let victim = try h.spawn("victim", ["client", "--clients", "2-3", "--id", "victim", "--task-delay", "3"] + echo)
         #expect(await h.waitUntil(timeout: 30) { h.rounds(out).count >= 1 })
-        kill(victim.processIdentifier, SIGKILL)  // round 2 has started: the victim is holding its task
+        kill(victim.processIdentifier, SIGKILL)
         #expect(await h.waitUntil(timeout: 30) { h.rounds(out).count >= 2 })
-        try h.spawn("victim-again", ["client", "--clients", "2-3", "--id", "victim"] + echo)
+        try h.spawn("victim-again", ["client", "--clients", "2-3", "--id", "victim", "--task-delay", "0.5"] + echo)
         #expect(await h.waitForExit(server, timeout: 60), "server log:\n\(h.log("server"))")
         let rounds = h.rounds(out)
         #expect(rounds.map { $0["round"] as? Int } == [1, 2, 3, 4, 5])
@@ -60,22 +61,23 @@ struct ProcessTests {
         let (control, broadcast) = ProcessHarness.endpoints()
         let out = h.path("run.jsonl")
         let serverArguments = ["server", "--control", control, "--broadcast", broadcast, "--echo-params", "1000", "--clients", "2",
-                               "--sample", "2", "--rounds", "6", "--heartbeat", "0.5", "--codec", "raw", "--out", out,
+                               "--sample", "2", "--rounds", "8", "--heartbeat", "0.5", "--codec", "raw", "--out", out,
                                "--checkpoint", h.path("checkpoint"), "--save-model", h.path("model.safetensors"), "--resume"]
         let first = try h.spawn("server", serverArguments)
-        let echo = ["--control", control, "--broadcast", broadcast, "--trainer", "echo", "--task-delay", "0.3"]
+        let echo = ["--control", control, "--broadcast", broadcast, "--trainer", "echo", "--task-delay", "1"]
         let clients = [try h.spawn("client-a", ["client", "--clients", "0", "--id", "a"] + echo),
                        try h.spawn("client-b", ["client", "--clients", "1", "--id", "b"] + echo)]
         #expect(await h.waitUntil(timeout: 30) { h.rounds(out).count >= 2 })
+        #expect(first.isRunning, "the run must still be going when the server is killed")
         kill(first.processIdentifier, SIGKILL)
         _ = await h.waitForExit(first, timeout: 5)
         let second = try h.spawn("server-resumed", serverArguments)
         #expect(await h.waitForExit(second, timeout: 60), "server log:\n\(h.log("server-resumed"))")
-        #expect(second.terminationStatus == 0)
-        #expect(h.rounds(out).map { $0["round"] as? Int } == [1, 2, 3, 4, 5, 6])
+        #expect(h.status(second) == 0)
+        #expect(h.rounds(out).map { $0["round"] as? Int } == Array(1...8))
         #expect(h.rows(out).last?["final"] as? Bool == true)
-        // Echo clients add exactly 1 per round: 6.0 proves no round was lost or applied twice.
-        #expect(try h.model(h.path("model.safetensors")).allSatisfy { $0 == 6 })
+        // Echo clients add exactly 1 per round: 8.0 proves no round was lost or applied twice.
+        #expect(try h.model(h.path("model.safetensors")).allSatisfy { $0 == 8 })
         for client in clients { #expect(await h.waitForExit(client, timeout: 10)) }
     }
 
@@ -108,9 +110,42 @@ struct ProcessTests {
         try await peer.upload(for: second, client: 1, state: poisoned)
         #expect(try await peer.next(.error).envelope.error?.code == .nonFiniteValue)
         #expect(await h.waitForExit(server, timeout: 30), "server log:\n\(h.log("server"))")
-        #expect(server.terminationStatus == 0)
+        #expect(h.status(server) == 0)
         // Only the echo client's uploads counted: two rounds of +1.
         #expect(try h.model(h.path("model.safetensors")) == [Float](repeating: 2, count: 8))
         await peer.close()
+    }
+}
+
+/// SIGTERM: the server stops gracefully (results flushed, BYE), its clients wait, and a resumed server
+/// finishes the run with them.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct GracefulShutdownTests {
+    @Test func terminatedServerExitsCleanlyAndItsClientsWaitForTheResumedOne() async throws {
+        let h = try ProcessHarness("sigterm")
+        defer { h.killAll() }
+        let (control, broadcast) = ProcessHarness.endpoints()
+        let out = h.path("run.jsonl")
+        let serverArguments = ["server", "--control", control, "--broadcast", broadcast, "--echo-params", "100", "--clients", "2",
+                               "--sample", "2", "--rounds", "6", "--codec", "raw", "--out", out, "--checkpoint", h.path("checkpoint"),
+                               "--save-model", h.path("model.safetensors"), "--resume"]
+        let first = try h.spawn("server", serverArguments)
+        let echo = ["--control", control, "--broadcast", broadcast, "--trainer", "echo", "--task-delay", "1"]
+        let clients = [try h.spawn("client-a", ["client", "--clients", "0", "--id", "a"] + echo),
+                       try h.spawn("client-b", ["client", "--clients", "1", "--id", "b"] + echo)]
+        #expect(await h.waitUntil(timeout: 30) { h.rounds(out).count >= 1 })
+        #expect(first.isRunning, "the run must still be going when the server is stopped")
+        kill(first.processIdentifier, SIGTERM)
+        #expect(await h.waitForExit(first, timeout: 10))
+        #expect(h.status(first) == 0)
+        #expect(clients.allSatisfy { $0.isRunning }, "clients should wait for the server to return")
+        let second = try h.spawn("server-resumed", serverArguments)
+        #expect(await h.waitForExit(second, timeout: 60), "server log:\n\(h.log("server-resumed"))")
+        #expect(h.rounds(out).map { $0["round"] as? Int } == Array(1...6))
+        #expect(try h.model(h.path("model.safetensors")).allSatisfy { $0 == 6 })
+        for client in clients {
+            #expect(await h.waitForExit(client, timeout: 10))
+            #expect(h.status(client) == 0)
+        }
     }
 }

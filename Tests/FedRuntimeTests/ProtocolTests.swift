@@ -24,7 +24,9 @@ struct ProtocolTests {
         let server = try ServerNode(settings: echoServerSettings(clients: 4, rounds: 3, control: endpoints.control, broadcast: endpoints.broadcast),
                                     transport: transport)
         let run = Task { try await server.run() }
-        let clients = [echoClient(transport, endpoints, clients: [0, 1], id: "echo-a"), echoClient(transport, endpoints, clients: [2, 3], id: "echo-b")]
+        // "node-1" is a prefix of "node-10": each must still get only its own broadcast.
+        let clients = [echoClient(transport, endpoints, clients: [0, 1], id: "node-1"),
+                       echoClient(transport, endpoints, clients: [2, 3], id: "node-10")]
         _ = try await run.value
         for client in clients { #expect(try await client.value == .serverFinished) }
         #expect(await server.records.map(\.completed) == [4, 4, 4])
