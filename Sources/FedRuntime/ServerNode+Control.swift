@@ -50,9 +50,9 @@ extension ServerNode {
     /// Tracks XPUB subscription notices (`[1|0] + topic`): who can receive the pushed model. A child of
     /// the round in flight that subscribes late gets the model pushed right away.
     func onSubscription(_ parts: [Frame]) async {
-        guard let bytes = parts.first?.bytes, bytes.count >= 2, bytes.last == 0 else { return }
-        let id = String(decoding: bytes[1..<(bytes.count - 1)], as: UTF8.self)
-        guard bytes[0] == 1 else {
+        guard let notice = FederationMessages.subscription(parts) else { return }
+        let id = notice.id
+        guard notice.subscribed else {
             subscribed.remove(id)
             return
         }
@@ -60,7 +60,7 @@ extension ServerNode {
         guard let current = tracker, current.pending.values.contains(id), !current.modelDelivered.contains(id) else { return }
         tracker?.modelDelivered.insert(id)
         tracker?.bytesDown += FederationMessages.byteCount(current.model)
-        try? await xpub?.send([Frame(copying: bytes.dropFirst().map { $0 })] + current.model)
+        try? await xpub?.send([Frame(copying: notice.topic)] + current.model)
     }
 
     /// Forgets a child; its awaited clients of the round in flight fail with `reason`.
@@ -94,7 +94,9 @@ extension ServerNode {
                          what: "hello")
             return
         }
-        if children[peer] != nil { drop(peer, reason: FedError(.shutdown, "node '\(peer)' joined again")) }
+        // A HELLO quoting this session updates a live join (a scheduler whose group changed).
+        if children[peer] != nil, envelope.session != session { drop(peer, reason: FedError(.shutdown, "node '\(peer)' joined again")) }
+        if envelope.config["role"]?.stringValue == "scheduler" { groups.insert(peer) }
         children[peer] = ChildRecord(id: peer, clients: Array(Set(ids)).sorted(), lastSeen: .now)
         var welcome = Envelope(kind: .welcome)
         welcome.sender = "server"
@@ -124,6 +126,10 @@ extension ServerNode {
             log.info("late result discarded", ["from": peer, "round": "\(envelope.round)", "task": "\(envelope.taskID)"])
             return
         }
+        if GroupResult.isGroup(envelope) {
+            await groupResult(identity, peer: peer, message, bytes: bytes)
+            return
+        }
         guard envelope.clientIDs.count == 1, let client = envelope.clientIDs.first.map({ Int($0) }),
               current.pending[client] == peer else {
             await reject(identity, FedError(.unexpectedMessage, "round \(current.round) awaits no result for clients \(envelope.clientIDs.prefix(5)) from node '\(peer)' (one client per FIT_RESULT)"),
@@ -133,15 +139,7 @@ extension ServerNode {
         tracker?.pending[client] = nil
         tracker?.bytesUp += bytes
         do throws(FedError) {
-            let update = try coder.decode(message, layout: global.layout)
-            let deltas = Set(envelope.tensors.map(\.isDelta))
-            guard deltas.count == 1, let isDelta = deltas.first else {
-                throw FedError(.invalidArgument, "client \(client) mixes delta and full tensors in one upload")
-            }
-            guard envelope.numExamples > 0 else { throw FedError(.invalidArgument, "client \(client) reports no training examples") }
-            let result = ClientResult(clientID: client, numExamples: Int(envelope.numExamples), update: update, isDelta: isDelta,
-                                      loss: envelope.metrics["loss"] ?? 0)
-            try current.accumulator.add(result)
+            try current.accumulator.add(FederationMessages.clientResult(message, client: client, layout: global.layout, coder: coder))
         } catch {
             tracker?.failures.append(ClientFailure(clientID: client, reason: error))
             await reject(identity, error, what: "upload of client \(client)")
