@@ -71,6 +71,7 @@ extension SchedulerNode {
         if children[peer] != nil, envelope.session != session { dropChild(peer) }
         let isNew = children[peer] == nil
         children[peer] = ChildRecord(id: peer, clients: ids, lastSeen: .now)
+        for client in ids { lastOwner[client] = peer }
         if isNew { log.info("child joined", ["id": peer, "clients": "\(ids.count)", "group": "\(groupClients.count)"]) }
         await welcomeChild(peer)
         await reportIfComplete()

@@ -136,6 +136,7 @@ extension SchedulerNode {
         let deadline = ContinuousClock.now + .seconds(settings.groupDeadline * upstreamRoundTimeout)
         var current = GroupTask(fit: fit, deadline: deadline, pending: owner.filter { selected.contains($0.key) })
         current.failed = selected.filter { owner[$0] == nil }
+        current.lacking = Set(current.failed.compactMap { lastOwner[$0] })
         task = current
         fitReceived = .now
         pulledAt = nil

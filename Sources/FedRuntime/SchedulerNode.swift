@@ -44,6 +44,8 @@ public actor SchedulerNode {
     var lastHeard = ContinuousClock.now
     var children: [String: ChildRecord] = [:]
     var subscribed: Set<String> = []
+    /// The child that last hosted each client, so a round can name the lost child behind an unhosted client.
+    var lastOwner: [Int: String] = [:]
     var task: GroupTask?
     /// The latest model from upstream, its decoded state and its re-enveloped parts for the children.
     var model: (message: WireMessage, global: ModelState, parts: [Frame])?

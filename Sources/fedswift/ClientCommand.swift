@@ -38,6 +38,12 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: "Dataset directory on this machine, if not where the server's is.", completion: .directory)
     var dataDir: String?
 
+    @Option(help: "Seconds without the round's model after a FIT before asking the server for it again (slow links need more).")
+    var pullAfter = 2.0
+
+    @Option(help: "Seconds between ZMTP heartbeats on this process's sockets; raise it on slow links with large models.")
+    var socketHeartbeat = 1.0
+
     @Option(help: ArgumentHelp("Fault injection: wait this many seconds before training each task (tests, straggler demos).", visibility: .hidden))
     var taskDelay = 0.0
 
@@ -56,6 +62,8 @@ struct ClientCommand: AsyncParsableCommand {
         settings.trainer = ClientTrainerKind(rawValue: trainer) ?? .sgd
         settings.dataDirectory = dataDir
         settings.taskDelay = taskDelay
+        settings.pullAfter = pullAfter
+        settings.socketHeartbeat = socketHeartbeat
         let transport = try ZMQTransport()
         let client = ClientNode(settings: settings, transport: transport)
         let signals = ShutdownSignals { _ in Task { await client.shutdown() } }

@@ -44,6 +44,9 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Seconds of upstream silence before joining again (default: 10 upstream heartbeats, at least 10 s).")
     var upstreamTimeout: Double?
 
+    @Option(help: "Seconds without the round's model after a FIT before pulling it upstream (slow WAN links need more).")
+    var pullAfter = 2.0
+
     @Option(help: "Share of the upstream's round timeout after which the group reports without its stragglers, in (0, 1).")
     var groupDeadline = 0.8
 
@@ -63,6 +66,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         s.heartbeat = heartbeat
         s.upstreamTimeout = upstreamTimeout
         s.groupDeadline = groupDeadline
+        s.pullAfter = pullAfter
         s.partialSum = PartialSumFormat(rawValue: partialSum) ?? .float32
         return s
     }
