@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
 
-.PHONY: all build release demo test test-swift test-python test-fuzz fuzz proto-check deps bench clean
+.PHONY: all build release demo test test-swift test-python test-fuzz fuzz test-netns test-deploy proto-check deps bench clean
 
 all: build
 
@@ -20,8 +20,8 @@ release:
 demo: deps release
 	.build/release/fedswift demo
 
-## test: generated-code check, Swift tests, Python tests
-test: deps proto-check test-swift test-python test-fuzz
+## test: generated-code check, Swift tests, Python tests, deployment files, multi-LAN namespaces test, 20 s of fuzzing
+test: deps proto-check test-swift test-python test-deploy test-netns test-fuzz
 
 # Runtime tests start real processes with deadlines: they run on their own, after the rest.
 test-swift:
@@ -42,6 +42,14 @@ fuzz:
 test-fuzz:
 	Fuzz/build.sh
 	Fuzz/run.sh 20
+
+# Hierarchical federation over network namespaces (root; skips with a message otherwise), ~35 s.
+test-netns:
+	timeout 300 deploy/netns/hierarchical.sh
+
+# Compose files validated with a compose CLI's `config` (no Docker engine needed).
+test-deploy:
+	timeout 120 deploy/check-compose.sh
 
 proto-check:
 	Proto/generate.sh --check

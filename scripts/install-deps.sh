@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler liblz4-dev zlib1g-dev
   libopenblas-dev pkg-config dataset-fashion-mnist
-  python3 python3-venv python3-pip iproute2 procps
+  python3 python3-venv python3-pip python3-yaml iproute2 procps docker-compose
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -9,7 +9,7 @@ client RSS at start vs end, and no completed round lost across the server kill.
 
 Bounded: the whole run is capped by --deadline seconds; every process is killed on exit.
 Usage: Benchmarks/soak/soak.py [--rounds 120] [--binary .build/release/fedswift] [--out DIR]
-Schedulers: `fedswift scheduler` is not on this branch yet, so the topology is server + clients only.
+Schedulers: not yet in this script (server + clients only); `fedswift scheduler` takes the same security flags.
 """
 import argparse, json, os, random, re, signal, socket, subprocess, sys, time
 

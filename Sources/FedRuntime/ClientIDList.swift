@@ -19,4 +19,13 @@ public enum ClientIDList {
         }
         return ids.sorted()
     }
+
+    /// The inverse of ``parse(_:)``: sorted unique ids with consecutive runs as ranges (`0-3,7`); empty for none.
+    public static func format(_ ids: [Int]) -> String {
+        var runs: [ClosedRange<Int>] = []
+        for id in Set(ids).sorted() {
+            if let last = runs.last, id == last.upperBound + 1 { runs[runs.count - 1] = last.lowerBound...id } else { runs.append(id...id) }
+        }
+        return runs.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
+    }
 }

@@ -82,7 +82,7 @@ public actor ClientNode {
     /// - Throws: the server's ERROR when it refuses this node for good (wrong version, codec, client ids).
     public func run() async throws(FedError) -> Outcome {
         do {
-            var options = SocketOptions.federation(heartbeat: heartbeat, routingID: settings.id)
+            var options = SocketOptions.federation(heartbeat: settings.socketHeartbeat, routingID: settings.id)
             options.immediate = true  // while the server is away, sends fail instead of piling up stale HELLOs
             options.sendTimeout = .seconds(5)
             dealer = try await transport.connected(.dealer, to: settings.control, options: options)

@@ -47,7 +47,7 @@ public actor ConformanceHarness {
     var router: (any MessageSocket)?
     var xpub: (any MessageSocket)?
     var subscriptionReader: Task<Void, Never>?
-    /// Topics currently subscribed on the XPUB (node ids, without the trailing NUL).
+    /// Topics currently subscribed on the XPUB (node ids).
     var subscribed: Set<String> = []
     var session = "s-conformance-1"
     /// Whether the client under test holds a WELCOME of ``session``.
@@ -127,8 +127,8 @@ public actor ConformanceHarness {
     }
 
     private func noteSubscription(_ parts: [Frame]) {
-        guard let bytes = parts.first?.bytes, bytes.count >= 2, bytes.last == 0 else { return }
-        let id = String(decoding: bytes[1..<(bytes.count - 1)], as: UTF8.self)
+        guard let bytes = parts.first?.bytes, bytes.count >= 2 else { return }
+        let id = String(decoding: bytes[1...], as: UTF8.self)
         if bytes[0] == 1 { subscribed.insert(id) } else { subscribed.remove(id) }
     }
 
@@ -144,9 +144,9 @@ public actor ConformanceHarness {
         try? await router.send([peer] + parts)
     }
 
-    /// Publishes `message` on the XPUB with the client's topic (`id` + NUL).
+    /// Publishes `message` on the XPUB with the client's topic (its id).
     func publish(_ message: WireMessage) async {
-        try? await xpub?.send([Frame(copying: Array(peerID.utf8) + [0])] + message.parts())
+        try? await xpub?.send([Frame(copying: Array(peerID.utf8))] + message.parts())
     }
 
     /// A message from the harness, quoting the current session.

@@ -54,7 +54,7 @@ extension ConformanceHarness {
         return (true, "v2 WELCOME ignored, HELLO sent again")
     }
 
-    /// HELLO fields; the v1 WELCOME; the SUB subscription to `id` + NUL.
+    /// HELLO fields; the v1 WELCOME; the SUB subscription to the node id.
     private func join() async -> (Bool, String) {
         let hello: WireMessage
         if let pending = pendingHello, pending.envelope.kind == .hello {
@@ -76,7 +76,7 @@ extension ConformanceHarness {
         clients = Array(e.clientIDs.prefix(8))
         await welcome(hello)
         guard await waitFor(settings.timeout, { subscribed.contains(peerID) }) else {
-            return (false, "joined, but no SUB subscription to '\(peerID)' + NUL on the broadcast socket")
+            return (false, "joined, but no SUB subscription to '\(peerID)' on the broadcast socket")
         }
         return (true, "'\(peerID)' hosts \(e.clientIDs.count) client(s), decodes \(e.codecs.map(\.description).joined(separator: ",")); subscribed")
     }

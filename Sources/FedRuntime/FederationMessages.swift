@@ -114,4 +114,26 @@ enum FederationMessages {
 
     /// Total bytes of a message's frames plus its envelope (what crosses the wire, give or take ZMTP framing).
     static func byteCount(_ parts: [Frame]) -> Int { parts.reduce(0) { $0 + $1.count } }
+
+    /// The one client's result a FIT_RESULT carries, decoded against `layout`.
+    ///
+    /// - Throws: decoding errors, `.invalidArgument` for mixed delta/full tensors or no examples.
+    static func clientResult(_ message: WireMessage, client: Int, layout: ModelLayout, coder: ModelCoder) throws(FedError) -> ClientResult {
+        let envelope = message.envelope
+        let decoded = try coder.decode(message, layout: try Self.layout(of: message))
+        let (update, extras) = try Self.split(decoded, layout: layout)
+        let deltas = Set(envelope.tensors.map(\.isDelta))
+        guard deltas.count == 1, let isDelta = deltas.first else {
+            throw FedError(.invalidArgument, "client \(client) mixes delta and full tensors in one upload")
+        }
+        guard envelope.numExamples > 0 else { throw FedError(.invalidArgument, "client \(client) reports no training examples") }
+        return ClientResult(clientID: client, numExamples: Int(envelope.numExamples), update: update, isDelta: isDelta,
+                            loss: envelope.metrics["loss"] ?? 0, metrics: envelope.metrics.filter { $0.key != "loss" }, extras: extras)
+    }
+
+    /// An XPUB subscription notice (`[1|0] + topic`, the topic a node id), or nil.
+    static func subscription(_ parts: [Frame]) -> (subscribed: Bool, id: String, topic: [UInt8])? {
+        guard let bytes = parts.first?.bytes, bytes.count >= 2 else { return nil }
+        return (bytes[0] == 1, String(decoding: bytes.dropFirst(), as: UTF8.self), Array(bytes.dropFirst()))
+    }
 }

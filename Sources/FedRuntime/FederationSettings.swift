@@ -87,6 +87,9 @@ public struct ClientSettings: Sendable {
     public var helloInterval = 1.0
     /// Artificial wait before training each task (tests, demos of heterogeneous devices; `--delay`).
     public var delay = TaskDelay()
+    /// Seconds between the sockets' ZMTP heartbeats (a connection dies after 3 unanswered, at least 3 s).
+    /// On slow links raise it above a third of one model's transfer time: a PONG waits behind the model.
+    public var socketHeartbeat = 1.0
 
     /// Settings with the defaults above.
     public init(control: String, broadcast: String, clients: [Int], id: String) {

@@ -33,9 +33,10 @@ struct EchoTrainer: LocalTrainer {
 extension EchoTrainer {
     /// The echo of a raw float32 model straight from its frames: one pass writes `x + 1` into a new
     /// buffer per frame, shared by every hosted client's upload. Nil when a frame is not raw float32
-    /// (then the generic decode → train → encode path runs).
+    /// (then the generic decode → train → encode path runs); nil too for a NaN or infinite model.
     static func rawEcho(_ model: WireMessage) -> (headers: [TensorHeader], frames: [Frame])? {
         guard model.envelope.tensors.allSatisfy({ $0.codec == .raw && $0.dtype == .float32 }) else { return nil }
+        var finite = true
         var headers: [TensorHeader] = []
         var frames: [Frame] = []
         for (header, frame) in zip(model.envelope.tensors, model.frames) {
@@ -49,8 +50,11 @@ extension EchoTrainer {
                     } else {
                         for i in 0..<count { target[i] = source.loadUnaligned(fromByteOffset: i * 4, as: Float.self) + 1 }
                     }
+                    // A NaN or infinite model is refused like the decoding path refuses it.
+                    for i in 0..<count where !target[i].isFinite { finite = false; break }
                 }
             }
+            guard finite else { return nil }
             var echoed = header
             echoed.isDelta = false
             echoed.crc32 = nil

@@ -28,6 +28,8 @@ struct RoundTracker {
     var bytesDown = 0
     /// Bytes received from clients this round.
     var bytesUp = 0
+    /// Groups (schedulers, or nodes below them as `sched/child`) that missed this round.
+    var lacking: Set<String> = []
 
     /// True when every selected client either reported or failed.
     var isComplete: Bool { pending.isEmpty }
@@ -37,6 +39,7 @@ struct RoundTracker {
 
     /// Marks every awaited client of `child` as failed with `reason`.
     mutating func fail(child: String, reason: FedError) {
+        if pending.values.contains(child) { lacking.insert(child) }
         for (client, owner) in pending where owner == child {
             pending[client] = nil
             failures.append(ClientFailure(clientID: client, reason: reason))

@@ -50,9 +50,9 @@ extension ServerNode {
     /// Tracks XPUB subscription notices (`[1|0] + topic`): who can receive the pushed model. A child of
     /// the round in flight that subscribes late gets the model pushed right away.
     func onSubscription(_ parts: [Frame]) async {
-        guard let bytes = parts.first?.bytes, bytes.count >= 2 else { return }
-        let id = String(decoding: bytes.dropFirst(), as: UTF8.self)
-        guard bytes[0] == 1 else {
+        guard let notice = FederationMessages.subscription(parts) else { return }
+        let id = notice.id
+        guard notice.subscribed else {
             subscribed.remove(id)
             return
         }
@@ -60,7 +60,7 @@ extension ServerNode {
         guard let current = tracker, current.pending.values.contains(id), !current.modelDelivered.contains(id) else { return }
         tracker?.modelDelivered.insert(id)
         tracker?.bytesDown += FederationMessages.byteCount(current.model)
-        try? await xpub?.send([Frame(copying: bytes.dropFirst().map { $0 })] + current.model)
+        try? await xpub?.send([Frame(copying: notice.topic)] + current.model)
     }
 
     /// Forgets a child; its awaited clients of the round in flight fail with `reason`.
@@ -91,13 +91,17 @@ extension ServerNode {
         }
         let instance = envelope.config["instance"]?.stringValue ?? ""
         let hosted = Array(Set(ids)).sorted()
-        if let known = children[peer], known.instance != instance || known.clients != hosted {
+        // A new instance is a restarted process; a changed client set is a rejoin, unless the HELLO
+        // quotes this session (a scheduler whose group changed updates its live join).
+        if let known = children[peer], known.instance != instance || (known.clients != hosted && envelope.session != session) {
             drop(peer, reason: FedError(.shutdown, "node '\(peer)' restarted and joined again"))
         }
         guard children[peer] != nil || children.count < settings.maxPeers else {
             await reject(identity, FedError(.unauthorized, "the server already has \(children.count) client processes (--max-peers)"), what: "hello")
             return
         }
+        // A HELLO quoting this session updates a live join (a scheduler whose group changed).
+        if envelope.config["role"]?.stringValue == "scheduler" { groups.insert(peer) }
         children[peer] = ChildRecord(id: peer, clients: hosted, instance: instance, lastSeen: .now)
         var welcome = Envelope(kind: .welcome)
         welcome.sender = "server"
@@ -122,6 +126,10 @@ extension ServerNode {
             log.info("late result discarded", ["from": peer, "round": "\(envelope.round)", "task": "\(envelope.taskID)"])
             return
         }
+        if GroupResult.isGroup(envelope) {
+            await groupResult(identity, peer: peer, message, bytes: bytes)
+            return
+        }
         guard envelope.clientIDs.count == 1, let client = envelope.clientIDs.first.map({ Int($0) }),
               current.pending[client] == peer else {
             await reject(identity, FedError(.unexpectedMessage, "round \(current.round) awaits no result for clients \(envelope.clientIDs.prefix(5)) from node '\(peer)' (one client per FIT_RESULT)"),
@@ -131,16 +139,7 @@ extension ServerNode {
         tracker?.pending[client] = nil
         tracker?.bytesUp += bytes
         do throws(FedError) {
-            let decoded = try coder.decode(message, layout: try FederationMessages.layout(of: message))
-            let (update, extras) = try FederationMessages.split(decoded, layout: global.layout)
-            let deltas = Set(envelope.tensors.map(\.isDelta))
-            guard deltas.count == 1, let isDelta = deltas.first else {
-                throw FedError(.invalidArgument, "client \(client) mixes delta and full tensors in one upload")
-            }
-            guard envelope.numExamples > 0 else { throw FedError(.invalidArgument, "client \(client) reports no training examples") }
-            let result = ClientResult(clientID: client, numExamples: Int(envelope.numExamples), update: update, isDelta: isDelta,
-                                      loss: envelope.metrics["loss"] ?? 0, metrics: envelope.metrics.filter { $0.key != "loss" },
-                                      extras: extras)
+            let result = try FederationMessages.clientResult(message, client: client, layout: global.layout, coder: coder)
             try current.accumulator.add(result)
             lastLoss[client] = result.loss
         } catch {

@@ -74,6 +74,7 @@ extension ServerNode {
         tracker = RoundTracker(round: round, taskID: taskID, selected: selected, accumulator: strategy.makeAccumulator(global: global),
                                deadline: started + .seconds(settings.roundTimeout), started: started, model: modelParts,
                                pending: owner.filter { selected.contains($0.key) })
+        tracker?.lacking = self.groups.subtracting(children.keys)
         let groups = Dictionary(grouping: selected, by: { owner[$0]! })
         let modelBytes = FederationMessages.byteCount(modelParts)
         for (child, clients) in groups.sorted(by: { $0.key < $1.key }) {
@@ -108,6 +109,7 @@ extension ServerNode {
     func closeRound(atDeadline: Bool) async {
         guard var current = tracker else { return }
         tracker = nil
+        current.lacking.formUnion(current.pending.values.filter { groups.contains($0) })
         for client in current.pending.keys.sorted() {
             current.failures.append(ClientFailure(clientID: client, reason: FedError(.timeout, "no result by the round's deadline")))
         }
@@ -130,7 +132,9 @@ extension ServerNode {
                                  trainLoss: completed > 0 ? current.accumulator.meanLoss : nil)
         record.late = late
         record.personalAccuracy = current.accumulator.meanMetric("personal_accuracy")
-        if retries > 0 { record.note = "retried \(retries) time(s) with a new sample" }
+        let notes = (retries > 0 ? ["retried \(retries) time(s) with a new sample"] : [])
+            + (current.lacking.isEmpty ? [] : ["lacked " + current.lacking.sorted().joined(separator: ",")])
+        record.note = notes.isEmpty ? nil : notes.joined(separator: "; ")
         late = 0
         retries = 0
         evaluate(into: &record)

@@ -34,6 +34,8 @@ public actor ServerNode {
     var lastLoss: [Int: Double] = [:]
     var nextTaskID: UInt64 = 1
     var children: [String: ChildRecord] = [:]
+    /// Schedulers that ever joined: a round without one of them says so in its results row.
+    var groups: Set<String> = []
     var subscribed: Set<String> = []
     var tracker: RoundTracker?
     var writer: ResultsWriter?

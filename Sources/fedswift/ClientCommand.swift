@@ -58,6 +58,12 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: "Async mode: quick resends before backing off (resending never stops while the server is away).")
     var retries = 3
 
+    @Option(help: "Seconds without the round's model after a FIT before asking the server for it again (slow links need more).")
+    var pullAfter = 2.0
+
+    @Option(help: "Seconds between ZMTP heartbeats on this process's sockets; raise it on slow links with large models.")
+    var socketHeartbeat = 1.0
+
     func validate() throws {
         guard ClientTrainerKind(rawValue: trainer) != nil else { throw ValidationError("--trainer must be sgd or echo") }
         do { _ = try ClientIDList.parse(clients) } catch { throw ValidationError(error.detail) }
@@ -77,6 +83,8 @@ struct ClientCommand: AsyncParsableCommand {
         settings.trainer = ClientTrainerKind(rawValue: trainer) ?? .sgd
         settings.dataDirectory = dataDir
         settings.delay = try taskDelaySetting()
+        settings.pullAfter = pullAfter
+        settings.socketHeartbeat = socketHeartbeat
         let (transport, _) = try await security.makeTransport()
         var outcome = ClientNode.Outcome.asyncServer
         if mode != "async" {

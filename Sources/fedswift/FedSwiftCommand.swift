@@ -9,8 +9,8 @@ struct FedSwiftCommand: AsyncParsableCommand {
         abstract: "Federated learning over ZeroMQ: simulate, serve, train and measure.",
         discussion: "Every subcommand also takes --config FILE.yaml whose keys are its long flag names; flags typed on the command line win.",
         version: "0.1.0",
-        subcommands: [SimulateCommand.self, ServerCommand.self, ClientCommand.self, ConformanceCommand.self, DemoCommand.self, PartitionCommand.self,
-                      BenchCommand.self, KeygenCommand.self, ReportCommand.self, InjectCommand.self]
+        subcommands: [SimulateCommand.self, ServerCommand.self, ClientCommand.self, SchedulerCommand.self, ConformanceCommand.self,
+                      DemoCommand.self, PartitionCommand.self, BenchCommand.self, KeygenCommand.self, ReportCommand.self, InjectCommand.self]
     )
 
     /// Expands `--config` files, then parses and runs as usual.

@@ -55,7 +55,7 @@ class FakeServer:
 
     def wait_subscribed(self, node_id: str, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
-        while node_id.encode() + b"\0" not in self.subscribed:
+        while node_id.encode() not in self.subscribed:
             assert time.monotonic() < deadline, f"{node_id} never subscribed"
             self._poll_subscriptions()
             time.sleep(0.02)
@@ -64,7 +64,7 @@ class FakeServer:
         self.router.send_multipart([self.identity] + encode_message(Message(envelope, frames or [])))
 
     def publish(self, node_id: str, message: Message) -> None:
-        self.xpub.send_multipart([node_id.encode() + b"\0"] + encode_message(message))
+        self.xpub.send_multipart([node_id.encode()] + encode_message(message))
 
     def join(self, codec: str = "raw", heartbeat: float = 0.5) -> Message:
         hello = self.recv([MessageKind.HELLO])

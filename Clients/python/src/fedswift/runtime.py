@@ -1,7 +1,7 @@
 """The sync client runtime: the Python counterpart of Swift's ``ClientNode``.
 
 One I/O thread (the caller of :meth:`ClientNode.run`) owns both sockets: a DEALER to the server's
-ROUTER (routing id = node id) and a SUB on its XPUB subscribed to ``node id + NUL``. User code runs on
+ROUTER (routing id = node id) and a SUB on its XPUB subscribed to its node id (messages whose topic is not exactly the id are dropped). User code runs on
 one worker thread that never touches a socket; its FIT_RESULT messages come back through a queue and
 the I/O thread sends them. The node joins with HELLO, follows WELCOME's codec and heartbeat, trains the
 virtual clients each FIT names once that round's MODEL arrived (by broadcast, or by PULL after
@@ -101,7 +101,7 @@ class ClientNode:
             self._dealer.setsockopt(zmq.IMMEDIATE, 1)
             self._dealer.connect(self.settings.control)
             self._sub = self._socket(context, zmq.SUB)
-            self._sub.setsockopt(zmq.SUBSCRIBE, self.settings.node_id.encode() + b"\0")
+            self._sub.setsockopt(zmq.SUBSCRIBE, self.settings.node_id.encode())
             self._sub.connect(self.settings.broadcast)
             log.info("[client %s] connecting control=%s clients=%d", self.settings.node_id, self.settings.control,
                      len(self.settings.clients))
@@ -152,6 +152,9 @@ class ClientNode:
             except zmq.Again:
                 return
             if topic:
+                # SUB filters by prefix: node "c1" also receives "c10"'s messages; keep only ours.
+                if len(parts) < 2 or bytes(parts[0].buffer) != self.settings.node_id.encode():
+                    continue
                 parts = parts[1:]
             try:
                 message = decode_message([p.buffer for p in parts], self.settings.limits)
