@@ -79,6 +79,7 @@ extension ClientNode {
             self.session = nil
             return
         }
+        ModelMemory.adapt(toModelBytes: ModelMemory.rawBytes(of: message))
         model = message
         startTrainingIfReady()
     }
@@ -91,6 +92,7 @@ extension ClientNode {
             encoding = try TensorEncoding(parsing: envelope.config["codec"]?.stringValue ?? "shuffle-lz4")
             encoding.isDelta = true
             heartbeat = envelope.config["heartbeat"]?.doubleValue ?? heartbeat
+            if let params = envelope.config["echo_params"]?.intValue { ModelMemory.adapt(toModelBytes: Int(params) * 4) }
             if config != experiment || trainer == nil && preparing == nil {
                 prepare(config, echo: settings.trainer == .echo)
             }

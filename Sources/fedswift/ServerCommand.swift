@@ -90,7 +90,7 @@ struct ServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        AllocatorTuning.keepLargeAllocationsOnHeap()
+        AllocatorTuning.tune(modelBytes: echoParams.map { $0 * 4 })
         let transport = try ZMQTransport()
         let server = try ServerNode(settings: settings(), transport: transport)
         let signals = ShutdownSignals { _ in Task { await server.shutdown() } }
