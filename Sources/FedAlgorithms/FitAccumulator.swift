@@ -113,15 +113,20 @@ public final class FitAccumulator {
             let first = sum32.isEmpty
             if first { sum32 = [Float](unsafeUninitializedCapacity: global.values.count) { _, initialized in initialized = global.values.count } }
             var folded = 0
-            try sum32.withUnsafeMutableBufferPointer { (all) throws(FedError) in
-                try global.values.withUnsafeBufferPointer { (g) throws(FedError) in
-                    try slices { offset, v in
-                        let sum = UnsafeMutableBufferPointer(rebasing: all[offset..<(offset + v.count)])
-                        let base = isDelta ? nil : UnsafeBufferPointer(rebasing: g[offset..<(offset + v.count)])
-                        Kernels.accumulate32(into: sum, values: v, minus: base, weight: Float(w), assign: first)
-                        folded += v.count
+            do {
+                try sum32.withUnsafeMutableBufferPointer { (all) throws(FedError) in
+                    try global.values.withUnsafeBufferPointer { (g) throws(FedError) in
+                        try slices { offset, v in
+                            let sum = UnsafeMutableBufferPointer(rebasing: all[offset..<(offset + v.count)])
+                            let base = isDelta ? nil : UnsafeBufferPointer(rebasing: g[offset..<(offset + v.count)])
+                            Kernels.accumulate32(into: sum, values: v, minus: base, weight: Float(w), assign: first)
+                            folded += v.count
+                        }
                     }
                 }
+            } catch {
+                if first { sum32 = [] }  // rejected before any fold: drop the still uninitialized sum
+                throw error
             }
             if first && folded != global.values.count {
                 sum32 = []  // contract broken by `slices`: never keep an uninitialized sum
