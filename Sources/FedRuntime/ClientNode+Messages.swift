@@ -79,6 +79,8 @@ extension ClientNode {
             self.session = nil
             return
         }
+        modelBytes = ModelMemory.rawBytes(of: message)
+        ModelMemory.adapt(toModelBytes: modelBytes)
         model = message
         startTrainingIfReady()
     }
@@ -97,6 +99,10 @@ extension ClientNode {
             encoding = try TensorEncoding(parsing: envelope.config["codec"]?.stringValue ?? "shuffle-lz4")
             encoding.isDelta = true
             heartbeat = envelope.config["heartbeat"]?.doubleValue ?? heartbeat
+            if let params = envelope.config["echo_params"]?.intValue {
+                modelBytes = Int(params) * 4
+                ModelMemory.adapt(toModelBytes: modelBytes)
+            }
             if config != experiment || trainer == nil && preparing == nil {
                 prepare(config, echo: settings.trainer == .echo)
             }

@@ -51,6 +51,8 @@ public actor ClientNode {
     var training: Task<Void, Never>?
     var pendingFit: PendingFit?
     var model: WireMessage?
+    /// Size of the model's parameters when known (WELCOME of an echo run, or the last model received).
+    var modelBytes = 0
     var lastHello = ContinuousClock.now - .seconds(60)
     var lastHeartbeat = ContinuousClock.now
     var lastHeard = ContinuousClock.now
@@ -169,7 +171,7 @@ public actor ClientNode {
             return
         }
         if var fit = pendingFit, model?.envelope.round != fit.envelope.round || model?.envelope.session != session,
-           now - (fit.pulledAt ?? fit.received) > .seconds(settings.pullAfter) {
+           now - (fit.pulledAt ?? fit.received) > .seconds(ModelMemory.pullDelay(base: settings.pullAfter, modelBytes: modelBytes)) {
             fit.pulledAt = now
             pendingFit = fit
             log.info("model not received by broadcast, pulling", ["round": "\(fit.envelope.round)"])

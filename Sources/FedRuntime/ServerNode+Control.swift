@@ -4,13 +4,15 @@ import FedWire
 
 extension ServerNode {
     /// Handles one message from the ROUTER: `[identity, envelope, tensors...]`.
-    func onControl(_ parts: [Frame]) async {
+    func onControl(_ parts: consuming [Frame]) async {
         guard parts.count >= 2 else { return }
         let identity = parts[0]
         let peer = String(decoding: identity.bytes, as: UTF8.self)
+        let bytes = FederationMessages.byteCount(parts)
         let message: WireMessage
         do {
             message = try WireMessage(parts: Array(parts.dropFirst()))
+            parts = []  // the message holds the frames now: an upload can be freed as it is folded
         } catch {
             await reject(identity, error, what: "undecodable message")
             return
@@ -34,7 +36,7 @@ extension ServerNode {
         }
         children[peer]?.lastSeen = .now
         switch envelope.kind {
-        case .fitResult: await fitResult(identity, peer: peer, message, bytes: FederationMessages.byteCount(parts))
+        case .fitResult: await fitResult(identity, peer: peer, consume message, bytes: bytes)
         case .pull: await pull(identity, peer: peer, envelope)
         case .heartbeat:
             try? await router?.send([identity] + FederationMessages.plain(.heartbeat, sender: "server", session: session).parts())
@@ -119,7 +121,7 @@ extension ServerNode {
         if tracker?.isComplete == true { await closeRound(atDeadline: false) }
     }
 
-    private func fitResult(_ identity: Frame, peer: String, _ message: WireMessage, bytes: Int) async {
+    private func fitResult(_ identity: Frame, peer: String, _ message: consuming WireMessage, bytes: Int) async {
         let envelope = message.envelope
         guard let current = tracker, envelope.round == UInt64(current.round), envelope.taskID == current.taskID else {
             late += 1
@@ -139,9 +141,16 @@ extension ServerNode {
         tracker?.pending[client] = nil
         tracker?.bytesUp += bytes
         do throws(FedError) {
-            let result = try FederationMessages.clientResult(message, client: client, layout: global.layout, coder: coder)
-            try current.accumulator.add(result)
-            lastLoss[client] = result.loss
+            if current.accumulator.foldsSlices, !message.envelope.tensors.contains(where: { $0.name.contains("/") }) {
+                // Folded straight from the frames (validated first, released as folded): see UploadFolding.swift.
+                let loss = message.envelope.metrics["loss"] ?? 0
+                try current.accumulator.add(upload: &message, client: client, coder: coder)
+                lastLoss[client] = loss
+            } else {
+                let result = try FederationMessages.clientResult(message, client: client, layout: global.layout, coder: coder)
+                try current.accumulator.add(result)
+                lastLoss[client] = result.loss
+            }
         } catch {
             tracker?.failures.append(ClientFailure(clientID: client, reason: error))
             await reject(identity, error, what: "upload of client \(client)")

@@ -58,7 +58,7 @@ public actor ServerNode {
         experiment = try ServerExperiment(settings: settings)
         uploadCodec = settings.codec
         strategy = try settings.experiment.makeStrategy()
-        global = experiment.initialModel
+        global = experiment.takeInitialModel()
         coder = ModelCoder(maxFrameElements: settings.maxFrameElements)
         session = "s" + String(UInt64.random(in: 1...UInt64.max), radix: 16)
     }
@@ -140,7 +140,7 @@ public actor ServerNode {
         guard let router, let xpub else { return [] }
         return [
             Task { [weak self] in
-                for await parts in router.messages { await self?.onControl(parts) }
+                for await parts in router.messages { await self?.onControl(consume parts) }  // consumed: uploads are freed as folded
                 await self?.shutdown()  // the socket closed under us (transport shut down)
             },
             Task { [weak self] in

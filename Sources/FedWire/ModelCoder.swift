@@ -14,12 +14,12 @@ public final class ModelCoder {
         self.maxFrameElements = maxFrameElements
     }
 
-    /// Encodes every tensor of `state`. Raw frames share one copy of the parameters (no per-tensor copy);
+    /// Encodes every tensor of `state`. Raw frames are views of `state.values` itself (no copy at all);
     /// q8/q4 tensors each get their own rounding stream derived from `encoding.seed`.
     public func encode(_ state: ModelState, encoding: TensorEncoding) throws(FedError) -> (headers: [TensorHeader], frames: [Frame]) {
         var headers: [TensorHeader] = []
         var frames: [Frame] = []
-        let shared = encoding.codec == .raw ? SharedBuffer(copying: state.values) : nil
+        let shared = encoding.codec == .raw ? SharedBuffer(viewing: state.values) : nil
         try state.values.withUnsafeBufferPointer { (all) throws(FedError) in
             for (t, spec) in state.layout.tensors.enumerated() {
                 let base = state.layout.offsets[t]

@@ -16,14 +16,49 @@ public enum Safetensors {
         do {
             var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
             while json.count % 8 != 0 { json.append(0x20) }  // pad with spaces so tensors stay aligned
-            var data = Data()
-            withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
-            data.append(json)
-            state.values.withUnsafeBytes { data.append(contentsOf: $0) }
+            var head = Data()
+            withUnsafeBytes(of: UInt64(json.count).littleEndian) { head.append(contentsOf: $0) }
+            head.append(json)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: url, options: .atomic)
+            // Straight from the model's memory (no model-sized Data copy), in bounded writes: Foundation's
+            // Data.write misplaces bytes past 2 GiB on Linux (write(2) stops at 0x7ffff000 bytes per call).
+            let temporary = url.path + ".partial"
+            try head.withUnsafeBytes { h in
+                try state.values.withUnsafeBytes { body in try writeFile(temporary, parts: [h, body]) }
+            }
+            guard rename(temporary, url.path) == 0 else {
+                unlink(temporary)
+                throw FedError(.io, "cannot move \(temporary) to \(url.path): \(String(cString: strerror(errno)))")
+            }
+        } catch let error as FedError {
+            throw FedError(.io, "cannot write model to \(url.path): \(error.detail)")
         } catch {
             throw FedError(.io, "cannot write model to \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `parts` back to back into a new file at `path`, 64 MiB per `write(2)`, then fsyncs it.
+    private static func writeFile(_ path: String, parts: [UnsafeRawBufferPointer]) throws(FedError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw FedError(.io, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        var failure: FedError?
+        outer: for part in parts {
+            var offset = 0
+            while offset < part.count {
+                let n = Foundation.write(fd, part.baseAddress! + offset, min(part.count - offset, 64 << 20))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    failure = FedError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+                    break outer
+                }
+                offset += n
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = FedError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))") }
+        close(fd)
+        if let failure {
+            unlink(path)
+            throw failure
         }
     }
 

@@ -113,7 +113,7 @@ struct ServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        AllocatorTuning.keepLargeAllocationsOnHeap()
+        AllocatorTuning.tune(modelBytes: echoParams.map { $0 * 4 })
         let metrics = try metricsPort.map { try MetricsEndpoint(host: metricsAddress, port: $0) }
         if let metrics { FileHandle.standardError.write(Data("[server] metrics http://\(metricsAddress):\(metrics.port)/metrics\n".utf8)) }
         let (transport, zap) = try await security.makeTransport { FederationMetrics.handshake(allowed: $0.allowed) }
