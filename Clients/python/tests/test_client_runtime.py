@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from typing import Iterator
 
 import numpy as np
@@ -85,6 +86,10 @@ def test_server_restart_means_hello_again(server: FakeServer) -> None:
 def test_stop_sends_bye(server: FakeServer) -> None:
     client = start(server, EchoClient())
     server.join()
+    deadline = time.monotonic() + 5.0
+    while client.node.session != server.session:  # the WELCOME must be processed before stopping
+        assert time.monotonic() < deadline, "client never took the WELCOME"
+        time.sleep(0.01)
     outcome, _ = client.finish()
     assert outcome == Outcome.SHUTDOWN
     bye = server.recv([MessageKind.BYE])
