@@ -44,8 +44,10 @@ test-fuzz:
 	Fuzz/run.sh 20
 
 # Hierarchical federation over network namespaces (root; skips with a message otherwise), ~35 s.
+# On a heavily loaded machine a client host has been seen never to join its scheduler (logs are kept
+# and named); one retry tells that apart from a real failure, which fails both runs.
 test-netns:
-	timeout 300 deploy/netns/hierarchical.sh
+	timeout 300 deploy/netns/hierarchical.sh || { echo "test-netns: first run failed (logs kept above); running it once more"; timeout 300 deploy/netns/hierarchical.sh; }
 
 # Compose files validated with a compose CLI's `config` (no Docker engine needed).
 test-deploy:
