@@ -102,7 +102,7 @@ sys.exit(0 if diff <= 1e-5 else 1)
 PY
 check_rows "$work/eq.jsonl" 'len(rows) == 5 and all(r["completed"] == 8 for r in rows)' "5 rounds, 8/8 clients each, through the schedulers"
 step "equality run done"
-for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; PIDS=()
+stop_processes
 
 # 2. A scheduler killed and restarted mid-run.
 CLIENT_EXTRA="--task-delay 0.3"
@@ -116,7 +116,7 @@ wait_pid "$SERVER_PID" 90
 check_rows "$work/kill.jsonl" 'len(rows) == 10 and any("lacked sa" in (r.get("note") or "") for r in rows) and rows[-1]["completed"] == 8' \
   "10 rounds; rows note 'lacked sa' while it was away; last round 8/8 after its restart"
 step "scheduler restart run done"
-for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; PIDS=()
+stop_processes
 
 # 3. LAN a's WAN link down for 10 s mid-round, then up again.
 CLIENT_EXTRA="--task-delay 0.6"

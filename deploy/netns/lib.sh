@@ -74,6 +74,28 @@ netns_down() {
   for name in $(ip netns list | awk '{print $1}' | grep "^$NS_PREFIX-" || true); do ip netns del "$name" 2>/dev/null || true; done
 }
 
+# stop_processes: ends every process of the previous run in our namespaces (TERM, up to 5 s, then KILL)
+# and waits until none is left, so the next run never meets a stale node holding its ZeroMQ identity.
+stop_processes() {
+  local pid name left deadline=$((SECONDS + 5))
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  while :; do
+    left=""
+    for name in $(ip netns list | awk '{print $1}' | grep "^$NS_PREFIX-" || true); do
+      left="$left $(ip netns pids "$name" 2>/dev/null)"
+    done
+    [ -z "${left// /}" ] && break
+    if [ $SECONDS -ge $deadline ]; then
+      for pid in $left; do kill -9 "$pid" 2>/dev/null || true; done
+    else
+      for pid in $left; do kill "$pid" 2>/dev/null || true; done
+    fi
+    sleep 0.2
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+
 # spawn HOST SECONDS LOG fedswift-arguments...: runs the binary in HOST's namespace, bounded in time.
 spawn() {
   local host=$1 seconds=$2 log=$3; shift 3

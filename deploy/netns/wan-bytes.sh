@@ -53,9 +53,7 @@ run() {
   local before=$(wan_bytes)
   wait_pid "$server" 600 >/dev/null
   local after=$(wan_bytes)
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  PIDS=()
-  sleep 1
+  stop_processes
   BYTES=$(( (after - before) / ROUNDS ))
   SECONDS_PER_ROUND=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if "\"round\"" in l]; print("%.2f" % (sum(x["seconds"] for x in r) / len(r)))' "$work/$tag.jsonl")
 }
