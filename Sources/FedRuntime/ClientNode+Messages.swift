@@ -171,7 +171,7 @@ extension ClientNode {
         let credits = uploadCredits
         let upload = UploadEncoder(sender: id, session: session, task: task, encoding: encoding)
         let delay = settings.delay.wait(node: id, task: task.taskID, seed: experiment?.seed ?? 0)
-        if trainer is EchoTrainer, encoding.codec == .raw {
+        if trainer is EchoTrainer, encoding.codec == .raw, EchoTrainer.canEchoRaw(model) {
             training = Task {
                 if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
                 let echoed = await offPool { EchoTrainer.rawEcho(model) }

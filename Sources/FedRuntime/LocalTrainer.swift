@@ -31,11 +31,15 @@ struct EchoTrainer: LocalTrainer {
 }
 
 extension EchoTrainer {
-    /// The echo of a raw float32 model straight from its frames: one pass writes `x + 1` into a new
-    /// buffer per frame, shared by every hosted client's upload. Nil when a frame is not raw float32
-    /// (then the generic decode → train → encode path runs); nil too for a NaN or infinite model.
+    /// True when every frame of `model` is raw float32, so ``rawEcho(_:)`` applies.
+    static func canEchoRaw(_ model: WireMessage) -> Bool {
+        model.envelope.tensors.allSatisfy { $0.codec == .raw && $0.dtype == .float32 }
+    }
+
+    /// The echo of a raw float32 model (see ``canEchoRaw(_:)``) straight from its frames: one pass writes
+    /// `x + 1` into a new buffer per frame, shared by every hosted client's upload. Nil for a NaN or
+    /// infinite model, which is refused like the decoding path refuses it.
     static func rawEcho(_ model: WireMessage) -> (headers: [TensorHeader], frames: [Frame])? {
-        guard model.envelope.tensors.allSatisfy({ $0.codec == .raw && $0.dtype == .float32 }) else { return nil }
         var finite = true
         var headers: [TensorHeader] = []
         var frames: [Frame] = []
