@@ -69,11 +69,13 @@ extension AsyncServerNode {
         }
     }
 
-    /// Answers `request` with ERROR, logs it and counts it.
-    func reject(_ request: RoutedRequest, _ error: FedError, what: String) async {
+    /// Answers `request` with ERROR (quoting the rejected PUSH's `taskID`), logs it and counts it.
+    func reject(_ request: RoutedRequest, _ error: FedError, what: String, taskID: UInt64 = 0) async {
         rejectedMessages += 1
         log.info("rejected", ["what": what, "code": error.code.name, "detail": error.detail])
-        await reply(request, FederationMessages.error(error, sender: "server", session: session, round: UInt64(version)))
+        var answer = FederationMessages.error(error, sender: "server", session: session, round: UInt64(version))
+        answer.envelope.taskID = taskID
+        await reply(request, answer)
     }
 
     private func hello(_ request: RoutedRequest, _ message: WireMessage) async {
@@ -178,21 +180,22 @@ extension AsyncServerNode {
             result = ClientResult(clientID: client, numExamples: Int(envelope.numExamples), update: update, isDelta: isDelta,
                                   loss: envelope.metrics["loss"] ?? 0)
         } catch {
-            await reject(request, error, what: "push from \(sender)")
+            await reject(request, error, what: "push from \(sender)", taskID: envelope.taskID)
             return
         }
-        let answer: WireMessage
+        var answer: WireMessage
         if let limit = config.maxStaleness, staleness > limit {
             stats.countRejected(by: sender)
             log.info("stale update rejected", ["from": sender, "client": "\(result.clientID)", "staleness": "\(staleness)", "limit": "\(limit)"])
             answer = FederationMessages.error(
                 FedError(.staleUpdate, "update of client \(result.clientID) was trained from version \(envelope.round), \(staleness) versions behind the server's \(version); the limit is \(limit) (--max-staleness)"),
                 sender: "server", session: session, round: UInt64(version))
+            answer.envelope.taskID = envelope.taskID
         } else {
             do throws(FedError) {
                 if try strategy.apply(result, staleness: staleness, to: &global) { version += 1 }
             } catch {
-                await reject(request, error, what: "push from \(sender)")
+                await reject(request, error, what: "push from \(sender)", taskID: envelope.taskID)
                 return
             }
             stats.countApplied(by: sender, staleness: staleness)

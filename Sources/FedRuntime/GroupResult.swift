@@ -13,12 +13,13 @@ public enum PartialSumFormat: String, Sendable, CaseIterable {
     case float64
 }
 
-/// One FIT_RESULT that stands for a whole group of virtual clients (a scheduler's subtree).
+/// One FIT_RESULT or EVALUATE_RESULT that stands for a whole group of virtual clients (a scheduler's subtree).
 ///
-/// Wire shape: kind FIT_RESULT with `config["group"] = true`; `clientIDs` are the clients folded into the
-/// partial sum (empty, with no tensors, when none succeeded or results were forwarded one by one);
-/// `config["failed"]` lists the group's failed clients (`0-3,7`); `config["lacking"]` names lost nodes
-/// below the sender; `numExamples` is `Σ n_k`; `metrics["weighted_loss"]` is `Σ n_k loss_k`.
+/// Wire shape: `config["group"] = true`; `clientIDs` are the clients folded into the result (empty, with
+/// no tensors, when none succeeded or results were forwarded one by one); `config["failed"]` lists the
+/// group's failed clients (`0-3,7`); `config["lacking"]` names lost nodes below the sender; `numExamples`
+/// is `Σ n_k`. FIT_RESULT: the partial sum as tensors and `metrics["weighted_loss"]` = `Σ n_k loss_k`.
+/// EVALUATE_RESULT: no tensors; `metrics` are the example-weighted means (``MetricSum``).
 struct GroupResult: Sendable {
     /// Clients folded into the partial sum.
     var completed: [Int] = []
@@ -42,20 +43,22 @@ struct GroupResult: Sendable {
         lacking = (envelope.config["lacking"]?.stringValue ?? "").split(separator: ",").map(String.init)
         weight = Double(envelope.numExamples)
         weightedLoss = envelope.metrics["weighted_loss"] ?? 0
-        guard completed.isEmpty == envelope.tensors.isEmpty, completed.isEmpty || weight > 0 else {
-            throw FedError(.invalidArgument, "a group result needs tensors and examples exactly when it lists completed clients")
+        let tensorsMatch = envelope.kind == .fitResult ? completed.isEmpty == envelope.tensors.isEmpty : envelope.tensors.isEmpty
+        guard tensorsMatch, completed.isEmpty || weight > 0 else {
+            throw FedError(.invalidArgument, "a group result needs examples (and, for FIT, tensors) exactly when it lists completed clients")
         }
     }
 
     /// An empty result to fill in.
     init() {}
 
-    /// The envelope fields (kind, ids, lists, weight, loss); the caller sets sender, session, round, task, tensors.
-    func envelope() -> Envelope {
-        var envelope = Envelope(kind: .fitResult)
+    /// The envelope fields (kind, ids, lists, weight, FIT's loss); the caller sets sender, session, round,
+    /// task, tensors, and an EVALUATE_RESULT's metrics.
+    func envelope(kind: MessageKind = .fitResult) -> Envelope {
+        var envelope = Envelope(kind: kind)
         envelope.clientIDs = completed.map { UInt32($0) }
         envelope.numExamples = UInt64(weight.rounded())
-        envelope.metrics = ["weighted_loss": weightedLoss]
+        if kind == .fitResult { envelope.metrics = ["weighted_loss": weightedLoss] }
         envelope.config = ["group": .bool(true), "failed": .string(ClientIDList.format(failed))]
         if !lacking.isEmpty { envelope.config["lacking"] = .string(lacking.joined(separator: ",")) }
         return envelope

@@ -58,8 +58,23 @@ struct ChildRecord {
     let instance: String
     /// Last time anything arrived from it.
     var lastSeen: ContinuousClock.Instant
+    /// Whether it talks through a REQ socket (an async client): it gets replies only, never unsolicited
+    /// messages, and its ROUTER identity changes with every fresh socket.
+    var requests = false
+    /// Its HELLO, held until the scheduler has the upstream's WELCOME to answer it with.
+    var hello: RoutedRequest?
+    /// Longest pause between two of its messages (an async client's training time, roughly).
+    var longestGap: Duration = .zero
+    /// Whether it was told BYE after the upstream finished the run.
+    var toldBye = false
 
     /// The broadcast topic: the id's UTF-8 bytes (docs/PROTOCOL.md §1). SUB filters by prefix, so a
     /// child also checks that the topic frame is exactly its id.
     var topic: [UInt8] { Array(id.utf8) }
+
+    /// Notes a message arriving now.
+    mutating func seen(at now: ContinuousClock.Instant) {
+        longestGap = max(longestGap, now - lastSeen)
+        lastSeen = now
+    }
 }

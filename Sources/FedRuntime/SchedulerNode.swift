@@ -9,12 +9,20 @@ import Foundation
 ///
 /// Upstream it connects a DEALER and a SUB like a client process and announces the union of its
 /// children's virtual clients (again whenever that union changes). Downstream it binds a ROUTER and an
-/// XPUB for its children, client processes or schedulers. Each round it forwards FIT to the children
-/// hosting the selected clients, receives the model once and re-publishes it to them, and sends one
-/// FIT_RESULT upstream: the group's weighted partial sum for linear strategies (``GroupResult``), or
-/// each result relayed plus a group message naming the failed clients. Children keep their joins while
-/// the upstream is away; the scheduler rejoins it by itself. It stops when the upstream says BYE (and
-/// passes BYE on) or when ``shutdown()`` is called.
+/// XPUB for its children, client processes or schedulers. Each round it forwards FIT (and EVALUATE) to the
+/// children hosting the selected clients, receives the model once and re-publishes it to them, and sends
+/// one result upstream: the group's weighted partial sum for linear strategies (``GroupResult``; for
+/// EVALUATE the example-weighted metrics, ``MetricSum``), or each result relayed plus a group message
+/// naming the failed clients.
+///
+/// When the upstream's WELCOME says `mode=async`, the scheduler relays the async exchange instead (its
+/// ROUTER then also serves REQ children): a child's PULL is answered from the cached model when that is
+/// the newest version the upstream reported, else one PULL goes upstream for all waiting children; each
+/// PUSH goes upstream on its own (async updates are per client) and the reply goes back to its child.
+///
+/// Children keep their joins while the upstream is away; the scheduler rejoins it by itself. It stops
+/// when the upstream says BYE (and passes BYE on; in async mode after its children were told) or when
+/// ``shutdown()`` is called.
 public actor SchedulerNode {
     nonisolated let executor = QueueExecutor(label: "fedswift.scheduler")
     /// The scheduler's private serial executor.
@@ -46,7 +54,10 @@ public actor SchedulerNode {
     var subscribed: Set<String> = []
     /// The child that last hosted each client, so a round can name the lost child behind an unhosted client.
     var lastOwner: [Int: String] = [:]
-    var task: GroupTask?
+    /// Upstream tasks in flight, by kind (FIT, EVALUATE).
+    var tasks: [MessageKind: GroupTask] = [:]
+    /// The async exchange's state (unused in sync mode).
+    var relay = AsyncRelay()
     /// The latest model from upstream, its decoded state and its re-enveloped parts for the children.
     var model: (message: WireMessage, global: ModelState, parts: [Frame])?
     var fitReceived = ContinuousClock.now
@@ -59,6 +70,12 @@ public actor SchedulerNode {
     public internal(set) var groupResults = 0
     /// Children results that came after their group had reported.
     public internal(set) var late = 0
+    /// Async mode: children's PULLs answered from the cached model, without a round trip upstream.
+    public internal(set) var cachedPulls = 0
+    /// Async mode: PULLs sent upstream (one serves every child waiting for it).
+    public internal(set) var upstreamPulls = 0
+    /// Async mode: children's PUSHes forwarded upstream (resends answered from memory excluded).
+    public internal(set) var forwardedPushes = 0
 
     /// A scheduler for `settings`; sockets are made by `transport` in ``run()``.
     public init(settings: SchedulerSettings, transport: any Transport) throws(FedError) {
@@ -90,9 +107,11 @@ public actor SchedulerNode {
             up.immediate = true  // while the upstream is away, sends fail instead of piling up stale messages
             up.sendTimeout = .seconds(5)
             upDealer = try await transport.connected(.dealer, to: settings.upstreamControl, options: up)
-            let sub = try await transport.connected(.sub, to: settings.upstreamBroadcast, options: up)
-            try await sub.subscribe(Array(settings.id.utf8))
-            upSub = sub
+            if let broadcast = settings.upstreamBroadcast {
+                let sub = try await transport.connected(.sub, to: broadcast, options: up)
+                try await sub.subscribe(Array(settings.id.utf8))
+                upSub = sub
+            }
         } catch {
             await closeSockets()
             throw FedError(.transport, "cannot bind \(settings.control) / \(settings.broadcast) or reach \(settings.upstreamControl): \(error)")
@@ -104,6 +123,10 @@ public actor SchedulerNode {
             await tick()
             try? await Task.sleep(for: .milliseconds(20))
         }
+        if cachedPulls + upstreamPulls + forwardedPushes > 0 {
+            log.info("async relay totals", ["pulls_cached": "\(cachedPulls)", "pulls_upstream": "\(upstreamPulls)",
+                                            "pushes_forwarded": "\(forwardedPushes)"])
+        }
         await sayGoodbye()
         for reader in readers { reader.cancel() }
         await closeSockets()
@@ -111,8 +134,8 @@ public actor SchedulerNode {
     }
 
     private func startReaders() -> [Task<Void, Never>] {
-        guard let router, let xpub, let upDealer, let upSub else { return [] }
-        return [
+        guard let router, let xpub, let upDealer else { return [] }
+        var readers = [
             Task { [weak self] in
                 for await parts in router.messages { await self?.onChild(parts) }
                 await self?.shutdown()
@@ -124,50 +147,59 @@ public actor SchedulerNode {
                 for await parts in upDealer.messages { await self?.onUpstream(parts) }
                 await self?.shutdown()
             },
-            Task { [weak self] in
+        ]
+        if let upSub {
+            readers.append(Task { [weak self] in
                 for await parts in upSub.messages {
                     guard parts.count >= 2, let message = try? WireMessage(parts: Array(parts.dropFirst())) else { continue }
                     await self?.acceptModel(message)
                 }
-            },
-        ]
+            })
+        }
+        return readers
     }
 
     /// One step: (re)join upstream, heartbeats both ways, drop silent children, report at the group deadline.
     func tick() async {
         let now = ContinuousClock.now
         dropSilentChildren()
-        if var current = task, now >= current.deadline {
+        for (kind, var current) in tasks where now >= current.deadline {
             for client in current.pending.keys.sorted() { current.failed.append(client) }
             current.lacking.formUnion(current.pending.values)
             current.pending.removeAll()
-            task = current
-            log.info("group deadline passed", ["round": "\(current.round)", "failed": "\(current.failed.count)"])
-            await reportIfComplete()
+            tasks[kind] = current
+            log.info("group deadline passed", ["task": "\(kind)", "round": "\(current.round)", "failed": "\(current.failed.count)"])
         }
+        await reportIfComplete()
         await tickUpstream(now: now)
+        await tickRelay(now: now)
     }
 
-    /// Forgets children silent for longer than the heartbeat allows; a child the round in flight still
-    /// awaits is judged by the group deadline instead (its heartbeats may queue behind a large upload).
+    /// Forgets children silent for longer than the heartbeat allows; a child a task in flight still
+    /// awaits is judged by the group deadline instead (its heartbeats may queue behind a large upload),
+    /// and an async client (REQ), silent while it trains, only leaves with BYE, as at an async server.
     func dropSilentChildren() {
-        let busy = task?.busyChildren ?? []
-        for (id, child) in children where ContinuousClock.now - child.lastSeen > .seconds(settings.deadAfter) && !busy.contains(id) {
+        let busy = busyChildren
+        for (id, child) in children where !child.requests && ContinuousClock.now - child.lastSeen > .seconds(settings.deadAfter) && !busy.contains(id) {
             log.info("child lost", ["id": id])
             dropChild(id)
         }
     }
 
-    /// Forgets a child; its awaited clients of the round in flight fail.
+    /// Children holding an awaited client of a task in flight.
+    var busyChildren: Set<String> { tasks.values.reduce(into: []) { $0.formUnion($1.busyChildren) } }
+
+    /// Forgets a child; its awaited clients of the tasks in flight fail.
     func dropChild(_ id: String) {
         children[id] = nil
         subscribed.remove(id)
-        task?.fail(child: id)
+        for kind in tasks.keys { tasks[kind]?.fail(child: id) }
     }
 
     private func sayGoodbye() async {
+        await answerHeldRequests()
         if let router {
-            for id in children.keys.sorted() {
+            for id in children.keys.sorted() where children[id]?.requests == false {
                 let bye = FederationMessages.plain(.bye, sender: settings.id, session: session)
                 do { try await router.send([Frame(copying: Array(id.utf8))] + bye.parts()) } catch { log.info("bye not delivered", ["id": id, "error": "\(error)"]) }
             }

@@ -5,8 +5,9 @@ import FedCore
 public struct SchedulerSettings: Sendable {
     /// The upstream's ROUTER endpoint.
     public var upstreamControl: String
-    /// The upstream's XPUB endpoint.
-    public var upstreamBroadcast: String
+    /// The upstream's XPUB endpoint; nil for an async upstream (which has none), or to take a sync
+    /// upstream's model by PULL on control each round.
+    public var upstreamBroadcast: String?
     /// ROUTER endpoint this scheduler's children connect to.
     public var control = "tcp://*:6555"
     /// XPUB endpoint the round's model is re-published on (topic = child id).
@@ -20,7 +21,8 @@ public struct SchedulerSettings: Sendable {
     public var upstreamTimeout: Double?
     /// Seconds between HELLO attempts while not joined upstream.
     public var helloInterval = 1.0
-    /// Seconds without the round's model after a FIT before the scheduler PULLs it upstream.
+    /// Seconds without the round's model after a FIT before the scheduler PULLs it upstream; in async
+    /// mode, seconds before a PULL upstream that got no answer is sent again.
     public var pullAfter = 2.0
     /// Share of the upstream's round timeout after which the group reports without its stragglers, so the
     /// group result reaches the upstream before its own deadline.
@@ -29,7 +31,7 @@ public struct SchedulerSettings: Sendable {
     public var partialSum = PartialSumFormat.float32
 
     /// Settings with the defaults above.
-    public init(upstreamControl: String, upstreamBroadcast: String, id: String) {
+    public init(upstreamControl: String, upstreamBroadcast: String?, id: String) {
         self.upstreamControl = upstreamControl
         self.upstreamBroadcast = upstreamBroadcast
         self.id = id

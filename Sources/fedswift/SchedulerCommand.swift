@@ -12,22 +12,31 @@ struct SchedulerCommand: AsyncParsableCommand {
         discussion: """
             Upstream the scheduler joins like a client process, announcing every virtual client its children \
             host; downstream its children (client processes or other schedulers) join it like a server. Each \
-            round it forwards FIT to the children hosting the selected clients, re-publishes the model it \
-            received once, and sends one weighted partial sum upstream (FedAvg family) instead of one upload \
-            per client. Children stay joined while the upstream is away; the scheduler rejoins by itself and \
-            exits when the server finishes the run (or on SIGINT/SIGTERM).
+            round it forwards FIT (and EVALUATE) to the children hosting the selected clients, re-publishes \
+            the model it received once, and sends one weighted partial sum upstream (FedAvg family; for \
+            EVALUATE the example-weighted metrics) instead of one result per client.
+            The mode is learned from the upstream's WELCOME, no flag needed. Under a `server --mode async` \
+            (or a scheduler under one) the scheduler relays the async exchange: it answers a child's PULL from \
+            its cached model when that is the newest version the upstream reported (else one PULL upstream \
+            serves every waiting child), and forwards each PUSH upstream on its own, routing the reply back. \
+            Clients below it switch to async by themselves (`fedswift client --mode auto`, the default).
+            Children stay joined while the upstream is away; the scheduler rejoins by itself and exits when \
+            the server finishes the run (or on SIGINT/SIGTERM). Schedulers nest: --upstream-* may name another \
+            scheduler.
             Example (a LAN gateway):
               fedswift scheduler --upstream-control tcp://server:5555 --upstream-broadcast tcp://server:5556 \\
                 --control 'tcp://*:6555' --broadcast 'tcp://*:6556' --id lan-a
               fedswift client --control tcp://gateway:6555 --broadcast tcp://gateway:6556 --clients 0-9
+            Under an async server (which has no broadcast endpoint), leave out --upstream-broadcast:
+              fedswift scheduler --upstream-control tcp://server:5555 --id lan-a
             """
     )
 
     @Option(help: "The upstream server's (or scheduler's) control endpoint (ROUTER).")
     var upstreamControl: String
 
-    @Option(help: "The upstream server's (or scheduler's) broadcast endpoint (XPUB).")
-    var upstreamBroadcast: String
+    @Option(help: "The upstream server's (or scheduler's) broadcast endpoint (XPUB). Not used under an async server; without it a sync upstream's model is pulled on control each round.")
+    var upstreamBroadcast: String?
 
     @Option(help: "ROUTER endpoint this scheduler's children connect to.")
     var control = "tcp://*:6555"
@@ -44,7 +53,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Seconds of upstream silence before joining again (default: 10 upstream heartbeats, at least 10 s).")
     var upstreamTimeout: Double?
 
-    @Option(help: "Seconds without the round's model after a FIT before pulling it upstream (slow WAN links need more).")
+    @Option(help: "Seconds without the round's model after a FIT before pulling it upstream (slow WAN links need more); in async mode, before an unanswered PULL upstream is sent again.")
     var pullAfter = 2.0
 
     @Option(help: "Share of the upstream's round timeout after which the group reports without its stragglers, in (0, 1).")

@@ -70,4 +70,34 @@ struct AsyncProcessTests {
         for survivor in [mid, fast] { #expect(await h.waitForExit(survivor, timeout: 10), "clients stop on the server's BYE") }
         #expect(mid.terminationStatus == 0 && fast.terminationStatus == 0)
     }
+    @Test func autoModeClientsTrainThroughASchedulerUnderAnAsyncServer() async throws {
+        let h = try ProcessHarness("async-scheduler")
+        defer { h.killAll() }
+        let upstream = ProcessHarness.endpoints().control
+        let lan = ProcessHarness.endpoints()
+        let out = h.path("run.jsonl")
+        let server = try h.spawn("server", ["server", "--mode", "async", "--control", upstream, "--updates", "30", "--eval-updates", "10",
+                                            "--async-algorithm", "fedbuff", "--buffer", "5", "--heartbeat", "0.5", "--codec", "raw",
+                                            "--out", out] + Self.small)
+        // No --upstream-broadcast: an async server has none. The clients start in the default auto mode and
+        // switch to request/reply when the scheduler relays the server's WELCOME (mode=async).
+        let scheduler = try h.spawn("scheduler", ["scheduler", "--upstream-control", upstream, "--control", lan.control,
+                                                  "--broadcast", lan.broadcast, "--id", "lan-a"])
+        let clients = try (0..<3).map { n in
+            try h.spawn("c\(n)", ["client", "--control", lan.control, "--broadcast", lan.broadcast, "--clients", "\(2 * n)-\(2 * n + 1)",
+                                  "--workers", "1", "--id", "c\(n)"])
+        }
+        #expect(await h.waitForExit(server, timeout: 60), "server log:\n\(h.log("server"))\nscheduler log:\n\(h.log("scheduler"))")
+        #expect(await h.waitForExit(scheduler, timeout: 30), "scheduler log:\n\(h.log("scheduler"))")
+        for client in clients { #expect(await h.waitForExit(client, timeout: 30)) }
+        #expect(server.terminationStatus == 0 && scheduler.terminationStatus == 0)
+        #expect(clients.allSatisfy { $0.terminationStatus == 0 })
+        let final = try #require(h.rows(out).last)
+        #expect(final["final"] as? Bool == true && final["updates"] as? Int == 30)
+        #expect(final["updates_by_node"] as? [String: Int] == ["lan-a": 30])
+        let log = h.log("scheduler")
+        #expect(log.contains("mode=async") && log.contains("socket=req"), "scheduler log:\n\(log)")
+        let cached = log.split(separator: " ").first { $0.hasPrefix("pulls_cached=") }.flatMap { Int($0.dropFirst("pulls_cached=".count)) }
+        #expect((cached ?? 0) >= 1, "FedBuff keeps the version for 5 updates, so PULLs in between hit the cache:\n\(log)")
+    }
 }

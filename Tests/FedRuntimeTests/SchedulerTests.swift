@@ -7,25 +7,6 @@ import Testing
 /// A scheduler between a server and its children over the in-process transport.
 @Suite(.timeLimit(.minutes(1)))
 struct SchedulerTests {
-    private func echoClient(_ transport: any Transport, _ endpoints: (control: String, broadcast: String), clients: [Int], id: String,
-                            taskDelay: Double = 0) -> (ClientNode, Task<ClientNode.Outcome, any Error>) {
-        var settings = ClientSettings(control: endpoints.control, broadcast: endpoints.broadcast, clients: clients, id: id)
-        settings.trainer = .echo
-        settings.delay = TaskDelay(seconds: taskDelay)
-        let node = ClientNode(settings: settings, transport: transport)
-        return (node, Task { try await node.run() })
-    }
-
-    private func scheduler(_ transport: any Transport, upstream: (control: String, broadcast: String), id: String,
-                           format: PartialSumFormat = .float32) throws -> (SchedulerNode, (control: String, broadcast: String)) {
-        let endpoints = inprocEndpoints()
-        var settings = SchedulerSettings(upstreamControl: upstream.control, upstreamBroadcast: upstream.broadcast, id: id)
-        settings.control = endpoints.control
-        settings.broadcast = endpoints.broadcast
-        settings.partialSum = format
-        return (try SchedulerNode(settings: settings, transport: transport), endpoints)
-    }
-
     @Test(arguments: PartialSumFormat.allCases)
     func schedulerSendsOneResultPerRoundAndMatchesTheFlatRun(format: PartialSumFormat) async throws {
         let transport = InProcessTransport()
@@ -34,7 +15,7 @@ struct SchedulerTests {
         let server = try ServerNode(settings: echoServerSettings(clients: 6, rounds: 3, control: top.control, broadcast: top.broadcast),
                                     transport: transport)
         let run = Task { try await server.run() }
-        let (group, lan) = try scheduler(transport, upstream: top, id: "lan-a", format: format)
+        let (group, lan) = try makeScheduler(transport, upstream: top, id: "lan-a", format: format)
         let brokering = Task { try await group.run() }
         // Two children behind the scheduler, one client process straight on the server: a mixed tree.
         let clients = [echoClient(transport, lan, clients: [0, 1], id: "a1").1, echoClient(transport, lan, clients: [2, 3, 4], id: "a2").1,
@@ -57,7 +38,7 @@ struct SchedulerTests {
         settings.heartbeat = 0.2
         let server = try ServerNode(settings: settings, transport: transport)
         let run = Task { try await server.run() }
-        let (group, lan) = try scheduler(transport, upstream: top, id: "lan-a")
+        let (group, lan) = try makeScheduler(transport, upstream: top, id: "lan-a")
         let brokering = Task { try await group.run() }
         let steady = echoClient(transport, lan, clients: [0, 1], id: "steady").1
         let (victim, victimRun) = echoClient(transport, lan, clients: [2, 3], id: "victim", taskDelay: 0.5)
