@@ -74,6 +74,8 @@ start_federation eq --sample 8 --rounds 5 --round-timeout 30 --save-model "$work
 probe() { nsx "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
 for _ in $(seq 50); do probe ca1 "$(scheduler_lan_ip a)" 6555 && break; sleep 0.2; done
 probe ca1 "$(scheduler_lan_ip a)" 6555 || { echo "ca1 cannot reach its scheduler" >&2; exit 1; }
+# The server binds after loading its data, which can take seconds on a loaded machine.
+for _ in $(seq 50); do probe sa "$WAN_SERVER" 5555 && break; sleep 0.2; done
 probe sa "$WAN_SERVER" 5555 || { echo "the scheduler host cannot reach the server" >&2; exit 1; }
 if probe ca1 "$WAN_SERVER" 5555; then echo "client host ca1 reached the server directly" >&2; exit 1; fi
 step "ca1 -> server $WAN_SERVER:5555 unreachable; ca1 -> its scheduler and scheduler -> server reachable"
