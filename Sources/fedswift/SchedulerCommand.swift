@@ -15,14 +15,17 @@ struct SchedulerCommand: AsyncParsableCommand {
             round it forwards FIT (and EVALUATE) to the children hosting the selected clients, re-publishes \
             the model it received once, and sends one weighted partial sum upstream (FedAvg family; for \
             EVALUATE the example-weighted metrics) instead of one result per client.
+
             The mode is learned from the upstream's WELCOME, no flag needed. Under a `server --mode async` \
             (or a scheduler under one) the scheduler relays the async exchange: it answers a child's PULL from \
             its cached model when that is the newest version the upstream reported (else one PULL upstream \
             serves every waiting child), and forwards each PUSH upstream on its own, routing the reply back. \
             Clients below it switch to async by themselves (`fedswift client --mode auto`, the default).
+
             Children stay joined while the upstream is away; the scheduler rejoins by itself and exits when \
             the server finishes the run (or on SIGINT/SIGTERM). Schedulers nest: --upstream-* may name another \
             scheduler.
+
             Example (a LAN gateway):
               fedswift scheduler --upstream-control tcp://server:5555 --upstream-broadcast tcp://server:5556 \\
                 --control 'tcp://*:6555' --broadcast 'tcp://*:6556' --id lan-a
