@@ -91,7 +91,7 @@ extension AsyncServerNode {
         let ids = Set(envelope.clientIDs.map { Int($0) })
         let rejoined = peers[envelope.sender] != nil
         peers[envelope.sender] = AsyncPeer(id: envelope.sender, clients: ids, lastSeen: .now,
-                                           lastPush: peers[envelope.sender]?.lastPush)
+                                           recentPushes: peers[envelope.sender]?.recentPushes ?? RecentReplies())
         var welcome = Envelope(kind: .welcome)
         welcome.sender = "server"
         welcome.session = session
@@ -155,9 +155,9 @@ extension AsyncServerNode {
         let envelope = message.envelope
         let sender = envelope.sender
         // A lazy-pirate resend of a PUSH already counted (its reply was lost): answer it again, apply nothing.
-        if envelope.taskID != 0, let last = peers[sender]?.lastPush, last.taskID == envelope.taskID {
+        if envelope.taskID != 0, let earlier = peers[sender]?.recentPushes.reply(to: envelope.taskID) {
             log.info("duplicate push answered again", ["from": sender, "task": "\(envelope.taskID)"])
-            await reply(request, parts: last.reply)
+            await reply(request, parts: earlier)
             return
         }
         let result: ClientResult
@@ -208,7 +208,7 @@ extension AsyncServerNode {
             answer = WireMessage(envelope: ack)
         }
         let parts = answer.parts()
-        peers[sender]?.lastPush = (envelope.taskID, parts)
+        if envelope.taskID != 0 { peers[sender]?.recentPushes.remember(parts, for: envelope.taskID) }
         await reply(request, parts: parts)
         afterUpdate()
     }

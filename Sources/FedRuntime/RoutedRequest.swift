@@ -39,8 +39,9 @@ struct AsyncPeer {
     var lastSeen: ContinuousClock.Instant
     /// Longest pause between two of its requests (its training time plus delay, roughly).
     var longestGap: Duration = .zero
-    /// Task id of its last counted PUSH and the reply sent, so a resent PUSH is answered, not applied twice.
-    var lastPush: (taskID: UInt64, reply: [Frame])?
+    /// Replies to its recent PUSHes by task id, so a resent PUSH is answered, not applied twice. A
+    /// scheduler relays many children's pushes under one id, so one remembered reply is not enough.
+    var recentPushes = RecentReplies()
     /// Whether it was told BYE after the run finished.
     var toldBye = false
 
@@ -48,5 +49,24 @@ struct AsyncPeer {
     mutating func seen(at now: ContinuousClock.Instant) {
         longestGap = max(longestGap, now - lastSeen)
         lastSeen = now
+    }
+}
+
+/// The replies sent to a peer's most recent PUSHes, by task id, oldest dropped first (at most `capacity`).
+struct RecentReplies {
+    /// How many replies are remembered per peer: more than a relaying scheduler keeps in flight.
+    static let capacity = 256
+    private var order: [UInt64] = []
+    private var replies: [UInt64: [Frame]] = [:]
+
+    /// The reply sent to the PUSH with `taskID`, if it is still remembered.
+    func reply(to taskID: UInt64) -> [Frame]? { replies[taskID] }
+
+    /// Remembers `reply` as the answer to the PUSH with `taskID`, forgetting the oldest beyond capacity.
+    mutating func remember(_ reply: [Frame], for taskID: UInt64) {
+        if replies.updateValue(reply, forKey: taskID) == nil { order.append(taskID) }
+        if order.count > Self.capacity {
+            replies[order.removeFirst()] = nil
+        }
     }
 }

@@ -136,6 +136,27 @@ struct AsyncProtocolTests {
         await peer.close()
     }
 
+    @Test func resentPushIsRecognizedAfterLaterPushesFromTheSameSender() async throws {
+        // A scheduler relays many children's pushes under one node id: a resend of an earlier push must
+        // still be answered with its first reply after other pushes of that sender were applied.
+        let transport = InProcessTransport()
+        defer { Task { await transport.shutdown() } }
+        let control = inprocEndpoints().control
+        let (server, run) = try start(asyncServerSettings(clients: 2, control: control), fedAsyncSettings(alpha: 0.5), transport)
+        let peer = try await FakeRequester(transport: transport, control: control, id: "relay")
+        try await peer.join(clients: [0, 1])
+        let first = try await peer.push(ModelState(layout: layout, repeating: 2), client: 0, from: 0, task: 42)
+        let second = try await peer.push(ModelState(layout: layout, repeating: 2), client: 1, from: 1, task: 43)
+        let again = try await peer.push(ModelState(layout: layout, repeating: 2), client: 0, from: 0, task: 42)
+        #expect(first.envelope.kind == .ack && second.envelope.kind == .ack && again.envelope.kind == .ack)
+        #expect(again.envelope.round == first.envelope.round && second.envelope.round == first.envelope.round + 1)
+        #expect(await server.stats.received == 2)
+        #expect(await server.globalModel.values == [Float](repeating: 1.5, count: 8))  // 0 → 1 → 1.5, not 1.75
+        await server.shutdown()
+        try await run.value
+        await peer.close()
+    }
+
     @Test func pullsWaitUntilTheAnnouncedClientsAreComplete() async throws {
         let transport = InProcessTransport()
         defer { Task { await transport.shutdown() } }
