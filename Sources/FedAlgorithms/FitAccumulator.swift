@@ -171,12 +171,9 @@ public final class FitAccumulator {
                 try global.values.withUnsafeBufferPointer { (g) throws(FedError) in
                     try slices { offset, v in
                         let sum = UnsafeMutableBufferPointer(rebasing: all[offset..<(offset + v.count)])
-                        if isDelta {
-                            Kernels.accumulate(into: sum, values: v, weight: w)
-                        } else {
-                            let base = UnsafeBufferPointer(rebasing: g[offset..<(offset + v.count)])
-                            for i in 0..<v.count { sum[i] += w * (Double(v[i]) - Double(base[i])) }
-                        }
+                        let base = isDelta ? nil : UnsafeBufferPointer(rebasing: g[offset..<(offset + v.count)])
+                        // Split across threads for long slices; the same arithmetic per element either way.
+                        Kernels.accumulate(into: sum, values: v, minus: base, weight: w)
                     }
                 }
             }
@@ -269,15 +266,17 @@ public final class FitAccumulator {
         let scale = serverLearningRate / totalWeight
         switch precision {
         case .float64:
-            var out = global
-            out.values.withUnsafeMutableBufferPointer { o in
+            // Written once into fresh storage (a copy of `global` would be overwritten anyway).
+            let values = [Float](unsafeUninitializedCapacity: global.values.count) { o, initialized in
                 sum64.withUnsafeBufferPointer { s in
                     global.values.withUnsafeBufferPointer { g in
-                        Kernels.finish(s, scale: scale, base: g, into: o)
+                        Kernels.finishInParts(s, scale: scale, base: g, into: o)
                     }
                 }
+                initialized = o.count
             }
-            return out
+            // The count matches the layout by construction, so this cannot throw.
+            return try? ModelState(layout: global.layout, values: values)
         case .float32:
             if let consumed {
                 if consumed.rate == serverLearningRate { return consumed.model }

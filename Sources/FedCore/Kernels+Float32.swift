@@ -14,6 +14,32 @@ extension Kernels {
         }
     }
 
+    /// `out[i] = x[i] + value` for the float32 values `x` in `source` (any alignment), in one pass that
+    /// also checks the results: returns false if one of them is NaN or infinite (all are written anyway).
+    @inlinable
+    public static func add(_ value: Float, to source: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<Float>) -> Bool {
+        precondition(source.count >= out.count * 4, "add: the source is shorter than the output")
+        guard let from = source.baseAddress, let to = out.baseAddress else { return true }
+        let target = UnsafeMutableRawPointer(to)
+        let offset = SIMD16<Float>(repeating: value)
+        var lanes = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= out.count {
+            let v = from.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) + offset
+            target.storeBytes(of: v, toByteOffset: i * 4, as: SIMD16<Float>.self)
+            lanes += v - v
+            i += 16
+        }
+        var probe = lanes.sum()
+        while i < out.count {
+            let v = from.loadUnaligned(fromByteOffset: i * 4, as: Float.self) + value
+            out[i] = v
+            probe += v - v
+            i += 1
+        }
+        return probe == 0
+    }
+
     /// True when no value is NaN or infinite (a branch-free scan, 16 lanes at a time).
     @inlinable
     public static func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {

@@ -171,10 +171,10 @@ extension ClientNode {
         let credits = uploadCredits
         let upload = UploadEncoder(sender: id, session: session, task: task, encoding: encoding)
         let delay = settings.delay.wait(node: id, task: task.taskID, seed: experiment?.seed ?? 0)
-        if trainer is EchoTrainer, encoding.codec == .raw, EchoTrainer.canEchoRaw(model) {
+        if let echo = trainer as? EchoTrainer, encoding.codec == .raw, EchoTrainer.canEchoRaw(model) {
             training = Task {
                 if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
-                let echoed = await offPool { EchoTrainer.rawEcho(model) }
+                let echoed = await offPool { echo.rawEcho(model) }
                 if let (headers, frames) = echoed {
                     for client in task.clientIDs {
                         // The echoed frames are shared by every upload: no credit needed.

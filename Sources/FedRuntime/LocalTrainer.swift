@@ -1,5 +1,6 @@
 import FedAlgorithms
 import FedCore
+import FedNet
 import FedWire
 
 /// Trains a client process's selected virtual clients for one round and hands each result over as soon
@@ -17,6 +18,10 @@ extension SerialTrainer: LocalTrainer {}
 /// The no-training client of transport benchmarks and exact tests: every virtual client returns the
 /// received model + 1 (a full model, not a delta) with one example.
 struct EchoTrainer: LocalTrainer {
+    /// Recycles the echo frames of models below ``AllocatorTuning/hugeModelBytes`` (one block per frame
+    /// circulates: a round's echo is sent before the next model arrives).
+    let pool = BufferPool(maxIdleBytes: AllocatorTuning.hugeModelBytes)
+
     /// Returns `global + 1` for each client.
     func train(round: Int, clients: [Int], global: ModelState, config: FitConfig, downloaded: [String: [Float]],
                deliver: @escaping @Sendable (Result<ClientResult, ClientFailure>) -> Void) {
@@ -36,28 +41,23 @@ extension EchoTrainer {
         model.envelope.tensors.allSatisfy { $0.codec == .raw && $0.dtype == .float32 }
     }
 
-    /// The echo of a raw float32 model (see ``canEchoRaw(_:)``) straight from its frames: one pass writes
-    /// `x + 1` into a new buffer per frame, shared by every hosted client's upload. Nil for a NaN or
-    /// infinite model, which is refused like the decoding path refuses it.
-    static func rawEcho(_ model: WireMessage) -> (headers: [TensorHeader], frames: [Frame])? {
-        var finite = true
+    /// The echo of a raw float32 model (see ``canEchoRaw(_:)``) straight from its frames: one pass per
+    /// frame writes `x + 1` into a new buffer (pooled below ``AllocatorTuning/hugeModelBytes``, so its
+    /// pages stay resident from round to round) and checks the results, shared by every hosted client's
+    /// upload. Nil for a NaN or infinite model, which is refused like the decoding path refuses it.
+    func rawEcho(_ model: WireMessage) -> (headers: [TensorHeader], frames: [Frame])? {
+        let pooled = ModelMemory.rawBytes(of: model) < AllocatorTuning.hugeModelBytes
         var headers: [TensorHeader] = []
         var frames: [Frame] = []
         for (header, frame) in zip(model.envelope.tensors, model.frames) {
-            let buffer = SharedBuffer(count: frame.count) { out in
+            var finite = true
+            let echo = { (out: UnsafeMutableRawBufferPointer) in
                 frame.withUnsafeBytes { source in
-                    let count = source.count / 4
-                    let target = out.bindMemory(to: Float.self)
-                    if Int(bitPattern: source.baseAddress) % 4 == 0 {
-                        let values = source.bindMemory(to: Float.self)
-                        for i in 0..<count { target[i] = values[i] + 1 }
-                    } else {
-                        for i in 0..<count { target[i] = source.loadUnaligned(fromByteOffset: i * 4, as: Float.self) + 1 }
-                    }
-                    // A NaN or infinite model is refused like the decoding path refuses it.
-                    for i in 0..<count where !target[i].isFinite { finite = false; break }
+                    finite = Kernels.add(1, to: source, into: out.bindMemory(to: Float.self))
                 }
             }
+            let buffer = pooled ? pool.buffer(count: frame.count, fill: echo) : SharedBuffer(count: frame.count, fill: echo)
+            // A NaN or infinite model is refused like the decoding path refuses it.
             guard finite else { return nil }
             var echoed = header
             echoed.isDelta = false

@@ -73,7 +73,7 @@ extension ModelCoder {
         }
         for i in headers.indices {
             try withValues(i, verify: true) { (values) throws(FedError) in
-                guard Kernels.allFinite(values) else { throw FedError(.nonFiniteValue, "the update holds NaN or infinite values") }
+                guard Kernels.allFiniteInParts(values) else { throw FedError(.nonFiniteValue, "the update holds NaN or infinite values") }
             }
         }
         let empty = Frame(buffer: SharedBuffer(copying: UnsafeRawBufferPointer(start: nil, count: 0)))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FedNet
 import Foundation
 
 /// The `fedswift` command: one binary for every role.
@@ -13,8 +14,13 @@ struct FedSwiftCommand: AsyncParsableCommand {
                       DemoCommand.self, PartitionCommand.self, BenchCommand.self, KeygenCommand.self, ReportCommand.self, InjectCommand.self]
     )
 
+    /// Roles that move model-sized frames every round (see ``AllocatorTuning/shareMainArena()``).
+    static let networkRoles: Set<String> = ["server", "client", "scheduler"]
+
     /// Expands `--config` files, then parses and runs as usual.
     static func main() async {
+        // Before any other thread allocates: glibc fixes a thread's arena at its first allocation.
+        if let role = CommandLine.arguments.dropFirst().first, networkRoles.contains(role) { AllocatorTuning.shareMainArena() }
         do {
             let arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()))
             await main(arguments)

@@ -129,3 +129,40 @@ func aNaNFrameIsRejectedWithoutTouchingTheSum(precision: FitAccumulator.Precisio
     let sent = frames.flatMap { frame in frame.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) } }
     #expect(sent == original)
 }
+
+@Test func longUploadsFoldedInPartsEqualDecodeThenAddAndANaNStillTouchesNothing() throws {
+    // Long enough for the fold and the finiteness check to be split across threads.
+    let l = try ModelLayout([TensorSpec(name: "w", shape: [2 * Kernels.parallelThreshold + 300]), TensorSpec(name: "b", shape: [10])])
+    let global = try state(l, seed: 8)
+    let folded = FitAccumulator(global: global, precision: .float64)
+    let reference = FitAccumulator(global: global, precision: .float64)
+    let coder = ModelCoder()
+    for client in 0..<2 {
+        var encoding = TensorEncoding(codec: .raw)
+        encoding.isDelta = client == 1
+        let (headers, frames) = try ModelCoder().encode(try state(l, seed: 20 + UInt64(client)), encoding: encoding)
+        var envelope = Envelope(kind: .fitResult)
+        envelope.numExamples = UInt64(3 + client)
+        envelope.tensors = headers
+        var message = try WireMessage(parts: WireMessage(envelope: envelope, frames: frames).parts())
+        try naiveAdd(message, client: client, to: reference)
+        try folded.add(upload: &message, client: client, coder: coder)
+    }
+    #expect(folded.weightedSum == reference.weightedSum)
+    #expect(folded.weightedMean() == reference.weightedMean())
+    let before = folded.weightedSum
+    var bad = try state(l, seed: 30)
+    bad.values[Kernels.parallelThreshold + 5] = .nan  // in the second part of the first tensor
+    let (headers, frames) = try ModelCoder().encode(bad, encoding: TensorEncoding(codec: .raw))
+    var envelope = Envelope(kind: .fitResult)
+    envelope.numExamples = 1
+    envelope.tensors = headers
+    var message = try WireMessage(parts: WireMessage(envelope: envelope, frames: frames).parts())
+    do {
+        try folded.add(upload: &message, client: 9, coder: coder)
+        Issue.record("a NaN upload was accepted")
+    } catch {
+        #expect(error.code == .nonFiniteValue)
+    }
+    #expect(folded.weightedSum == before && folded.count == 2)
+}
