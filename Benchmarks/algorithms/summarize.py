@@ -54,6 +54,7 @@ def figures(path):
     best = max(evaluated, key=lambda r: r["accuracy"])
     personal = evaluated[-1].get("personal_accuracy")
     return dict(final=100 * evaluated[-1]["accuracy"], best=100 * best["accuracy"], best_round=best["round"],
+                last5=100 * statistics.mean(r["accuracy"] for r in evaluated[-5:]),
                 rounds=evaluated[-1]["round"], seconds=statistics.mean(r["seconds"] for r in rounds),
                 personal=None if personal is None else 100 * personal)
 
@@ -62,8 +63,8 @@ def side_by_side(directory: str) -> None:
     root = pathlib.Path(directory)
     seeds = sorted((p for p in root.iterdir() if p.is_dir() and p.name.startswith("seed")), key=lambda p: int(p.name[4:]))
     print("| algorithm | seed | FedSwift final / best (round) | FedLab final / best (round) | Δ final / Δ best (pp) | "
-          "FedLab as shipped final / best | s/round FedSwift / FedLab |")
-    print("|---|---|---|---|---|---|---|")
+          "mean of last 5 rounds FedSwift / FedLab | FedLab as shipped final / best | s/round FedSwift / FedLab |")
+    print("|---|---|---|---|---|---|---|---|")
     personal_rows, means = [], {}
     for name in ORDER:
         for seed_dir in seeds:
@@ -83,19 +84,21 @@ def side_by_side(directory: str) -> None:
             delta = "—"
             if ours and theirs:
                 delta = f"{ours['final'] - theirs['final']:+.2f} / {ours['best'] - theirs['best']:+.2f}"
-                means.setdefault(name, []).append((ours["final"] - theirs["final"], ours["best"] - theirs["best"]))
-            shipped_cell = "—" if shipped is None else f"{shipped['final']:.2f}% / {shipped['best']:.2f}%"
+                means.setdefault(name, []).append((ours["final"] - theirs["final"], ours["best"] - theirs["best"],
+                                                   ours["last5"] - theirs["last5"]))
+            shipped_cell = "—" if shipped is None else cell(shipped)
             secs = f"{ours['seconds']:.2f} / {theirs['seconds']:.2f}" if ours and theirs else "—"
-            print(f"| {name} | {seed_dir.name[4:]} | {cell(ours)} | {cell(theirs)} | {delta} | {shipped_cell} | {secs} |")
+            last5 = f"{ours['last5']:.2f}% / {theirs['last5']:.2f}%" if ours and theirs else "—"
+            print(f"| {name} | {seed_dir.name[4:]} | {cell(ours)} | {cell(theirs)} | {delta} | {last5} | {shipped_cell} | {secs} |")
             if name == "ditto":
                 personal_rows.append((seed_dir.name[4:], ours, theirs, shipped))
     if any(len(v) > 1 for v in means.values()):
         print()
-        print("| algorithm | seeds | mean Δ final (pp) | mean Δ best (pp) |")
-        print("|---|---|---|---|")
+        print("| algorithm | seeds | mean Δ final (pp) | mean Δ best (pp) | mean Δ of last-5 means (pp) |")
+        print("|---|---|---|---|---|")
         for name, values in means.items():
             print(f"| {name} | {len(values)} | {statistics.mean(v[0] for v in values):+.2f} | "
-                  f"{statistics.mean(v[1] for v in values):+.2f} |")
+                  f"{statistics.mean(v[1] for v in values):+.2f} | {statistics.mean(v[2] for v in values):+.2f} |")
     if personal_rows:
         print()
         print("| Ditto personal accuracy, last round | seed | FedSwift | FedLab | FedLab as shipped |")
