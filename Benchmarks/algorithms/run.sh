@@ -1,25 +1,20 @@
 #!/usr/bin/env bash
 # NIID-Bench-style comparison of the algorithm suite on Fashion-MNIST (see Benchmarks/RESULTS.md,
 # "Algorithm suite"): one budget for every algorithm, results in results/<algorithm>.jsonl.
-# Usage: Benchmarks/algorithms/run.sh [algorithm ...]   (default: all)
+# Usage: Benchmarks/algorithms/run.sh [algorithm ...]   (default: all; pow-d = fedavg with 3 of 10
+# clients per round picked by power-of-choice from 6 candidates)
+# The FedLab 1.3.0 side-by-side runs are side-by-side.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source Benchmarks/algorithms/config.sh
 BIN=${FEDSWIFT:-.build/release/fedswift}
 OUT=Benchmarks/algorithms/results
 mkdir -p "$OUT"
 ALGORITHMS=${*:-fedavg fedavgm fedprox scaffold fednova feddyn fedadagrad fedadam fedyogi qffl ditto}
-COMMON=(--dataset fmnist --model mlp --clients 10 --partition dirichlet:0.5 --sample 10 --rounds 20
-        --epochs 1 --batch 32 --lr 0.05 --seed 0 --workers 2)
 for a in $ALGORITHMS; do
-  extra=()
-  case $a in
-    fedprox) extra=(--mu 0.01) ;;
-    fedavgm) extra=(--server-momentum 0.9) ;;
-    feddyn) extra=(--feddyn-alpha 0.01) ;;
-    qffl) extra=(--q 1) ;;
-    ditto) extra=(--ditto-lambda 0.1) ;;
-  esac
+  read -r -a extra <<<"$(hyperparameters "$a")"
+  algorithm=$a; [ "$a" = pow-d ] && algorithm=fedavg
   echo "== $a ${extra[*]}" >&2
-  "$BIN" simulate "${COMMON[@]}" --algorithm "$a" "${extra[@]}" --out "$OUT/$a.jsonl" 2>/dev/null
+  "$BIN" simulate "${COMMON[@]}" --seed 0 --workers 2 --algorithm "$algorithm" "${extra[@]}" --out "$OUT/$a.jsonl" 2>/dev/null
 done
 python3 Benchmarks/algorithms/summarize.py "$OUT"

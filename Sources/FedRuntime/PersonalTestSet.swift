@@ -9,9 +9,9 @@ import FedData
 /// Size `min(500, max(50, n_k / 5))` for a client with n_k training samples, classes in proportion to
 /// its training labels (largest remainders), without replacement, seeded by (seed, client): every
 /// process draws the same set.
-enum PersonalTestSet {
+public enum PersonalTestSet {
     /// Indices into `test` of client `client`'s personal test set.
-    static func indices(client: Int, partition: Partition, train: Dataset, test: Dataset, seed: UInt64) -> [Int] {
+    public static func indices(client: Int, partition: Partition, train: Dataset, test: Dataset, seed: UInt64) -> [Int] {
         guard client >= 0, client < partition.count, test.count > 0 else { return [] }
         let mine = partition.clients[client]
         guard !mine.isEmpty else { return [] }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FedCore
 import FedData
+import FedRuntime
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,7 +17,9 @@ struct PartitionCommand: AsyncParsableCommand {
         Computes the same partition that `fedswift simulate` and `fedswift client` compute for the
         same --dataset, --clients, --partition and --seed, writes one CSV row per client
         (client,samples,c0,c1,...), optionally draws it as an SVG stacked bar chart, and prints a
-        summary (smallest, median and largest client; classes per client) to stderr.
+        summary (smallest, median and largest client; classes per client) to stderr. With --indices it
+        also writes every client's sample indices and its personal test samples (the test images Ditto's
+        personal models are evaluated on) as JSON, so another framework can train on the same clients.
         """
     )
 
@@ -37,6 +40,11 @@ struct PartitionCommand: AsyncParsableCommand {
 
     @Option(help: "Also draw the table as an SVG stacked bar chart here.", completion: .file(extensions: ["svg"]))
     var plot: String?
+
+    @Option(help: ArgumentHelp(
+        "Also write the partition as JSON here: \"clients\" (each client's training-sample indices) and \"personal_test\" (each client's personal test-sample indices).",
+        valueName: "file"), completion: .file(extensions: ["json"]))
+    var indices: String?
 
     @Option(help: "Directory with MNIST-format IDX files (default: \(FashionMNIST.defaultDirectory)).",
             completion: .directory)
@@ -60,6 +68,12 @@ struct PartitionCommand: AsyncParsableCommand {
         let result = try data.partition(spec, clients: clients, seed: seed)
         let report = PartitionReport(labels: data.train.labels, classes: data.train.classes, partition: result)
         try TextFile.write(report.csv, to: out)
+        if let indices {
+            let personal = (0..<result.count).map {
+                PersonalTestSet.indices(client: $0, partition: result, train: data.train, test: data.test, seed: seed)
+            }
+            try TextFile.write(result.indicesJSON(extra: [(key: "personal_test", lists: personal)]), to: indices)
+        }
         if let plot {
             try TextFile.write(report.svg(title: "\(datasetSpec), \(spec), \(clients) clients, seed \(seed)"), to: plot)
         }

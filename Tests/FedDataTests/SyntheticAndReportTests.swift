@@ -56,3 +56,10 @@ import Testing
     let error = fedError { try TextFile.write("x", to: "/nonexistent-dir/report.csv") }
     #expect(error?.code == .io && error?.detail.contains("/nonexistent-dir/report.csv") == true)
 }
+
+@Test func partitionIndicesJSONListsEveryClientInOrder() {
+    let partition = Partition(clients: [[4, 0], [], [1, 2, 3]])
+    #expect(partition.indicesJSON() == "{\"clients\":[[4,0],\n[],\n[1,2,3]]}\n")
+    #expect(partition.indicesJSON(extra: [(key: "test", lists: [[7], [8, 9], []])])
+        == "{\"clients\":[[4,0],\n[],\n[1,2,3]],\n\"test\":[[7],\n[8,9],\n[]]}\n")
+}
