@@ -29,7 +29,7 @@ struct AlgorithmProcessTests {
             }
             for (name, server) in servers {
                 #expect(await h.waitForExit(server, timeout: 60), "\(name) server log:\n\(h.log("server-\(name)"))")
-                #expect(server.terminationStatus == 0, "\(name)")
+                #expect(server.terminationStatus == 0, "\(name) server log:\n\(h.log("server-\(name)"))\nclient log:\n\(h.log("client-\(name)"))")
                 let rounds = h.rounds(h.path("\(name).jsonl"))
                 #expect(rounds.count == 3, "\(name): \(rounds)")
                 #expect(rounds.allSatisfy { $0["completed"] as? Int == 4 }, "\(name): \(rounds)")
