@@ -18,11 +18,9 @@ Output: JSON Lines in FedSwift's results format, one object per round and a fina
 `"final": true`, the configuration and `peak_rss_mib` (getrusage ru_maxrss).
 """
 import argparse
-import gzip
 import json
 import os
 import resource
-import struct
 import sys
 import time
 
@@ -66,57 +64,7 @@ from fedlab.utils.dataset.partition import FMNISTPartitioner  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
 
-MEAN, STD = 0.2860, 0.3530
-
-
-def read_idx(path):
-    """Reads an MNIST-format IDX file (gzip or plain) into a numpy array."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    zero, dtype_code, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype_code != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file")
-    shape = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
-def find_idx(data_dir, stem):
-    for name in (stem + ".gz", stem):
-        path = os.path.join(data_dir, name)
-        if os.path.exists(path):
-            return path
-    raise FileNotFoundError(f"{stem}(.gz) not found in {data_dir}")
-
-
-def load_fmnist(data_dir):
-    def images(stem):
-        x = read_idx(find_idx(data_dir, stem)).astype(np.float32) / 255.0
-        return torch.from_numpy((x - MEAN) / STD).unsqueeze(1)  # [N, 1, 28, 28]
-
-    def labels(stem):
-        return torch.from_numpy(read_idx(find_idx(data_dir, stem)).astype(np.int64))
-
-    return (images("train-images-idx3-ubyte"), labels("train-labels-idx1-ubyte"),
-            images("t10k-images-idx3-ubyte"), labels("t10k-labels-idx1-ubyte"))
-
-
-class IndexedBatches:
-    """One client's data: indices into the shared tensors; each iteration reshuffles (like
-    DataLoader(shuffle=True)) and yields batches sliced from the shared tensors."""
-
-    def __init__(self, x, y, indices, batch_size, generator):
-        self.x, self.y, self.indices = x, y, indices
-        self.batch_size, self.generator = batch_size, generator
-
-    def __len__(self):
-        return (len(self.indices) + self.batch_size - 1) // self.batch_size
-
-    def __iter__(self):
-        order = self.indices[torch.randperm(len(self.indices), generator=self.generator)]
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
-            yield self.x[idx], self.y[idx]
+from fmnist_data import IndexedBatches, evaluate, load_fmnist  # noqa: E402
 
 
 class PartitionedFMNIST:
@@ -177,18 +125,6 @@ def make_model(name):
     if name == "mlp":
         return MLP(784, 10)  # FedLab's MLP: 784-200-200-10, ReLU (199,210 parameters)
     return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))  # FedLab ships no LR model
-
-
-@torch.no_grad()
-def evaluate(model, x, y, batch):
-    model.eval()
-    loss_sum, correct = 0.0, 0
-    for start in range(0, len(y), batch):
-        out = model(x[start:start + batch])
-        target = y[start:start + batch]
-        loss_sum += torch.nn.functional.cross_entropy(out, target, reduction="sum").item()
-        correct += (out.argmax(1) == target).sum().item()
-    return correct / len(y), loss_sum / len(y)
 
 
 def partition(targets, args):
