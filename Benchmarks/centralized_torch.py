@@ -11,8 +11,9 @@ initial weights (FedSwift's tensor names) and every epoch's `torch.randperm` ord
 `--init`/`--order` here do the same in PyTorch. `--dump-after-steps 1,10 --dump-epochs
 --dump-prefix P` write the parameters to P-step<K>.safetensors / P-epoch<E>.safetensors, and
 `--step-losses FILE` the loss of every step, as the FedSwift options of the same names do.
-`--float64` trains in double precision from the same float32 start: the reference against which
-float32 rounding alone can be measured.
+`--max-steps N` stops early. Two controls measure what float32 rounding alone does: `--native-conv`
+turns oneDNN off (PyTorch's own convolution: the same math in another summation order), and
+`--float64` trains in double precision from the same float32 start.
 """
 import argparse
 import gzip
@@ -86,11 +87,15 @@ def main() -> None:
     parser.add_argument("--dump-epochs", action="store_true", help="dump the parameters after every epoch")
     parser.add_argument("--dump-prefix", default="centralized", help="path prefix of the dumps")
     parser.add_argument("--step-losses", help="write every step's training loss here, one per line")
+    parser.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: no limit)")
+    parser.add_argument("--native-conv", action="store_true",
+                        help="disable oneDNN, so convolutions take PyTorch's own path (another summation order)")
     parser.add_argument("--float64", action="store_true",
                         help="train in double precision (a rounding-free reference; dumps stay float32)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
+    torch.backends.mkldnn.enabled = not args.native_conv
     torch.manual_seed(args.seed)
     x_train, y_train = load(args.data_dir, "train")
     x_test, y_test = load(args.data_dir, "t10k")
@@ -122,8 +127,10 @@ def main() -> None:
     loss_fn = nn.CrossEntropyLoss()
     losses, step = [], 0
     for epoch in range(1, args.epochs + 1):
-        order, total = orders[epoch - 1], 0.0
+        order, total, seen = orders[epoch - 1], 0.0, 0
         for start in range(0, len(x_train), args.batch):
+            if args.max_steps and step >= args.max_steps:
+                break
             idx = order[start:start + args.batch]
             optimizer.zero_grad()
             loss = loss_fn(model(x_train[idx]), y_train[idx])
@@ -131,6 +138,7 @@ def main() -> None:
             optimizer.step()
             step += 1
             total += loss.item() * len(idx)
+            seen += len(idx)
             losses.append(loss.item())
             if step in dump_steps:
                 dump(f"step{step}")
@@ -140,9 +148,11 @@ def main() -> None:
             logits = model(x_test)
             test_loss = loss_fn(logits, y_test).item()
             accuracy = (logits.argmax(1) == y_test).float().mean().item()
-        print(json.dumps({"model": args.model, "epoch": epoch, "train_loss": total / len(x_train),
+        print(json.dumps({"model": args.model, "epoch": epoch, "train_loss": total / max(seen, 1),
                           "test_loss": test_loss, "test_accuracy": round(accuracy, 4), "impl": "torch"}),
               flush=True)
+        if args.max_steps and step >= args.max_steps:
+            break
     if args.step_losses:
         with open(args.step_losses, "w") as f:
             f.writelines(f"{v!r}\n" for v in losses)

@@ -51,6 +51,8 @@ struct BenchCentralizedCommand: AsyncParsableCommand {
     var dumpPrefix = "centralized"
     @Option(help: "Write the training loss of every optimizer step to this file, one value per line.")
     var stepLosses: String?
+    @Option(help: "Stop after this many optimizer steps (the last, partial epoch is still evaluated); 0: no limit.")
+    var maxSteps = 0
 
     func run() async throws {
         let train = try FashionMNIST.load(directory: dataDir, split: .train)
@@ -72,12 +74,13 @@ struct BenchCentralizedCommand: AsyncParsableCommand {
             let start = clock.now
             var permutation = order?.epochs[epoch - 1] ?? Array(0..<train.count)
             if order == nil { permutation.shuffle(using: &rng) }  // the same draws as Trainer.train's shuffle
-            var total = 0.0
-            for first in stride(from: 0, to: permutation.count, by: batch) {
+            var total = 0.0, seen = 0
+            for first in stride(from: 0, to: permutation.count, by: batch) where maxSteps == 0 || step < maxSteps {
                 let samples = permutation[first..<min(first + batch, permutation.count)]
                 let loss = try trainer.step(model: net, optimizer: &sgd, dataset: train, batch: samples)
                 step += 1
                 total += loss * Double(samples.count)
+                seen += samples.count
                 if stepLosses != nil { losses += "\(loss)\n" }
                 if dumpSteps.contains(step) { try dump(net, "step\(step)") }
             }
@@ -85,9 +88,10 @@ struct BenchCentralizedCommand: AsyncParsableCommand {
             if dumpEpochs { try dump(net, "epoch\(epoch)") }
             let eval = try trainer.evaluate(model: net, dataset: test, batchSize: 500)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            let trainLoss = total / Double(permutation.count)
+            let trainLoss = total / Double(max(seen, 1))
             print(#"{"model":"\#(model)","epoch":\#(epoch),"train_loss":\#(trainLoss),"test_loss":\#(eval.loss),"test_accuracy":\#(eval.accuracy),"test_count":\#(eval.count),"train_seconds":\#(seconds)}"#)
             fflush(nil)  // one line per epoch, visible at once through a pipe
+            if maxSteps > 0 && step >= maxSteps { break }
         }
         if let stepLosses { try TextFile.write(losses, to: stepLosses) }
     }
