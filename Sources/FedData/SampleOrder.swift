@@ -53,6 +53,32 @@ public struct SampleOrder: Sendable, Equatable {
         try self.init(samples: samples, epochs: epochs)
     }
 
+    /// The orders as raw little-endian int32 values, epoch after epoch (the file format).
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(4 * samples * epochs.count)
+        for order in epochs {
+            for i in order {
+                let v = UInt32(truncatingIfNeeded: i)
+                out += [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)]
+            }
+        }
+        return out
+    }
+
+    /// Writes the orders to `path` in the format ``read(path:samples:)`` reads.
+    /// - Throws: `.io` if the file cannot be written.
+    public func write(path: String) throws(FedError) {
+        guard let handle = fopen(path, "wb") else {
+            throw FedError(.io, "cannot create sample order \(path): \(String(cString: strerror(errno)))")
+        }
+        let data = bytes
+        let written = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
+        guard fclose(handle) == 0, written == data.count else {
+            throw FedError(.io, "cannot write sample order \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Reads the order file at `path` for a dataset of `samples` samples.
     /// - Throws: `.io` if the file cannot be read, `.invalidArgument` as ``init(bytes:samples:)``.
     public static func read(path: String, samples: Int) throws(FedError) -> SampleOrder {

@@ -43,6 +43,10 @@ struct BenchCentralizedCommand: AsyncParsableCommand {
     @Option(name: .customLong("order"),
             help: "Take each epoch's sample order from this file (raw little-endian int32, one permutation of the training indices per epoch) instead of shuffling with the seed.")
     var orderFile: String?
+    @Option(help: "Write the initial parameters to this safetensors file (for replaying this run elsewhere).")
+    var exportInit: String?
+    @Option(help: "Write every epoch's sample order to this file, in the format --order reads.")
+    var exportOrder: String?
     @Option(help: "Write the parameters after these optimizer steps (comma-separated, counted from 1 across epochs) to <dump-prefix>-step<K>.safetensors.")
     var dumpAfterSteps = ""
     @Flag(help: "Write the parameters after every epoch to <dump-prefix>-epoch<E>.safetensors.")
@@ -61,19 +65,20 @@ struct BenchCentralizedCommand: AsyncParsableCommand {
         if let initFile { try net.load(Safetensors.read(from: URL(fileURLWithPath: initFile)).arranged(as: net.layout)) }
         let dumpSteps = try parseSteps(dumpAfterSteps)
         let order = try orderFile.map { path throws(FedError) in try SampleOrder.read(path: path, samples: train.count) }
-        if let order, order.epochs.count < epochs {
+            ?? seededOrder(samples: train.count)
+        if order.epochs.count < epochs {
             throw ValidationError("--order holds \(order.epochs.count) epochs, --epochs asks for \(epochs)")
         }
+        if let exportInit { try Safetensors.write(net.state, to: URL(fileURLWithPath: exportInit)) }
+        if let exportOrder { try order.write(path: exportOrder) }
         var sgd = SGD(learningRate: lr, momentum: momentum)
-        var rng = SplitMix64(seeds: seed, 1)
         let trainer = Trainer(blasThreads: threads)
         let clock = ContinuousClock()
         var losses = ""
         var step = 0
         for epoch in 1...max(epochs, 1) {
             let start = clock.now
-            var permutation = order?.epochs[epoch - 1] ?? Array(0..<train.count)
-            if order == nil { permutation.shuffle(using: &rng) }  // the same draws as Trainer.train's shuffle
+            let permutation = order.epochs[epoch - 1]
             var total = 0.0, seen = 0
             for first in stride(from: 0, to: permutation.count, by: batch) where maxSteps == 0 || step < maxSteps {
                 let samples = permutation[first..<min(first + batch, permutation.count)]
@@ -94,6 +99,17 @@ struct BenchCentralizedCommand: AsyncParsableCommand {
             if maxSteps > 0 && step >= maxSteps { break }
         }
         if let stepLosses { try TextFile.write(losses, to: stepLosses) }
+    }
+
+    /// Every epoch's order, shuffled up front with the seed: the same draws as `Trainer.train`'s shuffle,
+    /// since nothing else in this run draws from the generator.
+    private func seededOrder(samples: Int) throws -> SampleOrder {
+        var rng = SplitMix64(seeds: seed, 1)
+        return try SampleOrder(samples: samples, epochs: (0..<max(epochs, 1)).map { _ in
+            var permutation = Array(0..<samples)
+            permutation.shuffle(using: &rng)
+            return permutation
+        })
     }
 
     private func parseSteps(_ text: String) throws -> Set<Int> {

@@ -109,6 +109,8 @@ private func fopenRead(_ path: String) -> [UInt8] {
     dir.writeRaw("order.i32", [2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0])
     let order = try SampleOrder.read(path: dir.file("order.i32"), samples: 3)
     #expect(order.epochs == [[2, 0, 1], [0, 1, 2]])
+    try order.write(path: dir.file("copy.i32"))
+    #expect(try SampleOrder.read(path: dir.file("copy.i32"), samples: 3) == order)
 
     #expect { try SampleOrder(bytes: [1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0], samples: 3) } throws: {
         ($0 as? FedError)?.code == .invalidArgument  // index 1 twice: not a permutation
