@@ -9,26 +9,35 @@ Usage: /usr/bin/python3 Benchmarks/train_torch.py --model mlp --batch 32 --threa
 import argparse
 import json
 import time
+from collections import OrderedDict
 
 import torch
 from torch import nn
 
 
 def make_model(name: str) -> nn.Module:
-    """The built-in models of FedSwift's ModelZoo, for [1,28,28] inputs and 10 classes."""
+    """The built-in models of FedSwift's ModelZoo, for [1,28,28] inputs and 10 classes.
+
+    Modules carry FedSwift's layer names, so `state_dict()` names (`fc1.weight`, ...) are FedSwift's
+    tensor names; parameter order and initialization are those of an unnamed `nn.Sequential`.
+    """
+    def named(*layers: tuple[str, nn.Module]) -> nn.Module:
+        return nn.Sequential(OrderedDict(layers))
     if name == "lr":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+        return named(("flatten", nn.Flatten()), ("fc", nn.Linear(784, 10)))
     if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 200), nn.ReLU(),
-                             nn.Linear(200, 10))
+        return named(("flatten", nn.Flatten()), ("fc1", nn.Linear(784, 200)), ("relu1", nn.ReLU()),
+                     ("fc2", nn.Linear(200, 200)), ("relu2", nn.ReLU()), ("fc3", nn.Linear(200, 10)))
     if name == "cnn":
-        return nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                             nn.Linear(3136, 512), nn.ReLU(), nn.Linear(512, 10))
+        return named(("conv1", nn.Conv2d(1, 32, 5, padding=2)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
+                     ("conv2", nn.Conv2d(32, 64, 5, padding=2)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
+                     ("flatten", nn.Flatten()), ("fc1", nn.Linear(3136, 512)), ("relu3", nn.ReLU()),
+                     ("fc2", nn.Linear(512, 10)))
     if name == "simple-cnn":
-        return nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
-                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
-                             nn.ReLU(), nn.Linear(84, 10))
+        return named(("conv1", nn.Conv2d(1, 6, 5)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
+                     ("conv2", nn.Conv2d(6, 16, 5)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
+                     ("flatten", nn.Flatten()), ("fc1", nn.Linear(256, 120)), ("relu3", nn.ReLU()),
+                     ("fc2", nn.Linear(120, 84)), ("relu4", nn.ReLU()), ("fc3", nn.Linear(84, 10)))
     raise SystemExit(f"unknown model {name!r}; valid: lr, mlp, cnn, simple-cnn")
 
 

@@ -73,6 +73,25 @@ public final class Trainer {
         return TrainResult(loss: examples > 0 ? total / Double(examples) : 0, examples: examples, steps: steps)
     }
 
+    /// One optimizer step on exactly the samples `batch` of `dataset`, in that order (no shuffling):
+    /// forward, softmax cross-entropy, backward, `optimizer.step`. Returns the batch's mean loss.
+    /// For callers that fix the batch order themselves, e.g. to replay another engine's order.
+    public func step<O: Optimizer>(model: Sequential, optimizer: inout O, dataset: Dataset,
+                                   batch: ArraySlice<Int>) throws(FedError) -> Double {
+        guard !batch.isEmpty else { throw FedError(.invalidArgument, "a training step needs at least one sample") }
+        try check(model, dataset, batch, batch.count)
+        order.removeAll(keepingCapacity: true)
+        order.append(contentsOf: batch)
+        gather(dataset, 0, batch.count)
+        let result = features.withUnsafeBufferPointer { x in
+            labels.withUnsafeBufferPointer { y in
+                model.lossAndGradient(input: x.baseAddress!, labels: y.baseAddress!, batch: batch.count)
+            }
+        }
+        optimizer.step(model)
+        return result.loss
+    }
+
     /// Evaluates `model` on `indices` of `dataset` (all samples when nil), `batchSize` at a time.
     public func evaluate(model: Sequential, dataset: Dataset, indices: [Int]? = nil,
                          batchSize: Int = 256) throws(FedError) -> EvalResult {
@@ -119,7 +138,7 @@ public final class Trainer {
         }
     }
 
-    private func check(_ model: Sequential, _ dataset: Dataset, _ indices: [Int], _ batchSize: Int) throws(FedError) {
+    private func check(_ model: Sequential, _ dataset: Dataset, _ indices: some Collection<Int>, _ batchSize: Int) throws(FedError) {
         guard batchSize > 0 else { throw FedError(.invalidArgument, "batch size must be positive, got \(batchSize)") }
         guard dataset.sampleSize == model.inputSize else {
             throw FedError(.shapeSizeMismatch, "\(dataset.name) samples have shape \(dataset.featureShape), the model expects \(model.inputShape)")

@@ -44,3 +44,20 @@ import Testing
     #expect(FedError.Code.malformedEnvelope.name == "malformed_envelope")
     #expect(FedError(.io, "missing file").description == "io: missing file")
 }
+
+@Test func arrangedMatchesTensorsByNameAndRejectsMismatches() throws {
+    let fileOrder = try ModelLayout([TensorSpec(name: "fc.bias", shape: [2]), TensorSpec(name: "fc.weight", shape: [2, 3])])
+    let model = try ModelLayout([TensorSpec(name: "fc.weight", shape: [2, 3]), TensorSpec(name: "fc.bias", shape: [2])])
+    let saved = try ModelState(layout: fileOrder, values: [10, 20, 1, 2, 3, 4, 5, 6])
+    let arranged = try saved.arranged(as: model)
+    #expect(arranged.layout == model)
+    #expect(arranged.values == [1, 2, 3, 4, 5, 6, 10, 20])
+    #expect(try arranged.arranged(as: model) == arranged)
+
+    let otherShape = try ModelLayout([TensorSpec(name: "fc.weight", shape: [3, 2]), TensorSpec(name: "fc.bias", shape: [2])])
+    #expect { try saved.arranged(as: otherShape) } throws: { ($0 as? FedError)?.code == .modelMismatch }
+    let fewer = try ModelLayout([TensorSpec(name: "fc.weight", shape: [2, 3])])
+    #expect { try saved.arranged(as: fewer) } throws: { ($0 as? FedError)?.code == .modelMismatch }
+    let more = try ModelLayout(model.tensors + [TensorSpec(name: "fc2.bias", shape: [1])])
+    #expect { try saved.arranged(as: more) } throws: { ($0 as? FedError)?.code == .modelMismatch }
+}

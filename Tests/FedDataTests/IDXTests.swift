@@ -101,3 +101,22 @@ private func fopenRead(_ path: String) -> [UInt8] {
     }
     return out
 }
+
+@Test func sampleOrderReadsLittleEndianInt32PermutationsPerEpoch() throws {
+    let dir = TemporaryDirectory()
+    defer { dir.cleanUp() }
+    // Two epochs of 3 samples: [2, 0, 1] then [0, 1, 2], as numpy's astype("<i4").tofile writes them.
+    dir.writeRaw("order.i32", [2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0])
+    let order = try SampleOrder.read(path: dir.file("order.i32"), samples: 3)
+    #expect(order.epochs == [[2, 0, 1], [0, 1, 2]])
+    try order.write(path: dir.file("copy.i32"))
+    #expect(try SampleOrder.read(path: dir.file("copy.i32"), samples: 3) == order)
+
+    #expect { try SampleOrder(bytes: [1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0], samples: 3) } throws: {
+        ($0 as? FedError)?.code == .invalidArgument  // index 1 twice: not a permutation
+    }
+    #expect { try SampleOrder(bytes: [0, 0, 0, 0, 1, 0, 0, 0], samples: 3) } throws: {
+        ($0 as? FedError)?.code == .invalidArgument  // not a whole epoch
+    }
+    #expect { try SampleOrder.read(path: dir.file("missing.i32"), samples: 3) } throws: { ($0 as? FedError)?.code == .io }
+}
