@@ -20,8 +20,9 @@ struct SocketOptionWriter {
         if let interval = options.heartbeatInterval { try set(ZMQ_HEARTBEAT_IVL, interval.zmqMilliseconds) }
         if let timeout = options.heartbeatTimeout { try set(ZMQ_HEARTBEAT_TIMEOUT, timeout.zmqMilliseconds) }
         if let ttl = options.heartbeatTTL {
-            // libzmq sends the TTL in deciseconds and rejects values above 6553.5 s.
-            try set(ZMQ_HEARTBEAT_TTL, min(ttl.zmqMilliseconds, 6_553_500))
+            // libzmq sends the TTL in deciseconds, and 4.3 multiplies them by 100 in a 16-bit integer at the
+            // peer: anything above 65.5 s wraps to a tiny TTL there, so clamp to the longest honoured value.
+            try set(ZMQ_HEARTBEAT_TTL, min(ttl.zmqMilliseconds, 65_500))
         }
         if let id = options.routingID { try set(ZMQ_ROUTING_ID, bytes: id) }
         switch kind {

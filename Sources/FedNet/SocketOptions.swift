@@ -17,7 +17,7 @@ public struct SocketOptions: Sendable, Equatable {
     public var heartbeatInterval: Duration? = .seconds(5)
     /// How long to wait for a PONG before closing the connection (ZMQ_HEARTBEAT_TIMEOUT).
     public var heartbeatTimeout: Duration? = .seconds(15)
-    /// How long the peer should keep the connection without traffic (ZMQ_HEARTBEAT_TTL).
+    /// How long the peer should keep the connection without traffic (ZMQ_HEARTBEAT_TTL); `nil`: none asked.
     public var heartbeatTTL: Duration? = .seconds(30)
     /// XPUB: pass every subscription notice up, not only the first per topic (ZMQ_XPUB_VERBOSE).
     public var xpubVerbose: Bool = false

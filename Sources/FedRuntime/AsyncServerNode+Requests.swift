@@ -97,7 +97,7 @@ extension AsyncServerNode {
         welcome.session = session
         welcome.round = UInt64(version)
         welcome.codecs = [wanted.codec]
-        var config = settings.welcomeConfig()
+        var config = settings.welcomeConfig(modelBytes: global.values.count * 4)
         config["mode"] = .string("async")
         config["async_algorithm"] = .string(strategy.name)
         config["wants_deltas"] = .bool(strategy.wantsDeltas)

@@ -87,7 +87,7 @@ public actor AsyncServerNode {
     public func run() async throws(FedError) {
         try openResults()
         do {
-            router = try await transport.bound(.router, to: settings.control, options: .federation(heartbeat: settings.heartbeat)).socket
+            router = try await transport.bound(.router, to: settings.control, options: .federation(heartbeat: settings.heartbeat, largestMessageBytes: global.values.count * 4, linkFloor: settings.linkFloor)).socket
         } catch {
             throw FedError(.transport, "cannot bind \(settings.control): \(error)")
         }

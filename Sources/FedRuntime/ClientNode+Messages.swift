@@ -99,8 +99,8 @@ extension ClientNode {
             encoding = try TensorEncoding(parsing: envelope.config["codec"]?.stringValue ?? "shuffle-lz4")
             encoding.isDelta = true
             heartbeat = envelope.config["heartbeat"]?.doubleValue ?? heartbeat
-            if let params = envelope.config["echo_params"]?.intValue {
-                modelBytes = Int(params) * 4
+            if let bytes = envelope.config["model_bytes"]?.intValue ?? envelope.config["echo_params"]?.intValue.map({ $0 * 4 }) {
+                modelBytes = Int(bytes)
                 ModelMemory.adapt(toModelBytes: modelBytes)
             }
             if config != experiment || trainer == nil && preparing == nil {

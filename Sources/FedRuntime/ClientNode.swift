@@ -84,7 +84,7 @@ public actor ClientNode {
     /// - Throws: the server's ERROR when it refuses this node for good (wrong version, codec, client ids).
     public func run() async throws(FedError) -> Outcome {
         do {
-            var options = SocketOptions.federation(heartbeat: settings.socketHeartbeat, routingID: settings.id)
+            var options = SocketOptions.federation(heartbeat: settings.socketHeartbeat, linkFloor: settings.linkFloor, routingID: settings.id)
             options.immediate = true  // while the server is away, sends fail instead of piling up stale HELLOs
             options.sendTimeout = .seconds(5)
             dealer = try await transport.connected(.dealer, to: settings.control, options: options)
@@ -171,7 +171,7 @@ public actor ClientNode {
             return
         }
         if var fit = pendingFit, model?.envelope.round != fit.envelope.round || model?.envelope.session != session,
-           now - (fit.pulledAt ?? fit.received) > .seconds(ModelMemory.pullDelay(base: settings.pullAfter, modelBytes: modelBytes)) {
+           now - (fit.pulledAt ?? fit.received) > .seconds(ModelMemory.pullDelay(base: settings.pullAfter, modelBytes: modelBytes, linkFloor: settings.linkFloor)) {
             fit.pulledAt = now
             pendingFit = fit
             log.info("model not received by broadcast, pulling", ["round": "\(fit.envelope.round)"])

@@ -36,6 +36,9 @@ public struct ServerSettings: Sendable {
     public var showProgress = true
     /// Most client processes joined at once; a HELLO from one more is refused with `unauthorized`.
     public var maxPeers = 1024
+    /// Slowest link (bytes/s per connection) a model must cross without its ZMTP heartbeats timing out;
+    /// 0 keeps the fixed 3-heartbeat deadlines (see ``HeartbeatDeadlines``).
+    public var linkFloor = HeartbeatDeadlines.defaultLinkFloor
 
     /// Settings for `experiment` with the defaults above.
     public init(experiment: ExperimentConfig) { self.experiment = experiment }
@@ -52,6 +55,7 @@ public struct ServerSettings: Sendable {
         guard heartbeat > 0 else { throw FedError(.invalidArgument, "--heartbeat must be positive") }
         if let minClients, minClients < 1 { throw FedError(.invalidArgument, "--min-clients must be at least 1") }
         guard maxPeers >= 1 else { throw FedError(.invalidArgument, "--max-peers must be at least 1") }
+        guard linkFloor >= 0 else { throw FedError(.invalidArgument, "--link-floor must be at least 0") }
         if let echoParams, echoParams < 1 { throw FedError(.invalidArgument, "--echo-params must be at least 1") }
         if resume, checkpointDirectory == nil { throw FedError(.invalidArgument, "--resume needs --checkpoint DIR") }
     }
@@ -81,15 +85,18 @@ public struct ClientSettings: Sendable {
     public var trainer = ClientTrainerKind.sgd
     /// Local override of the dataset directory the server announced.
     public var dataDirectory: String?
-    /// Seconds without a model after a FIT before the client PULLs it on control.
+    /// Seconds without a model after a FIT before the client PULLs it on control, on top of the model's
+    /// transfer time at ``linkFloor``.
     public var pullAfter = 2.0
     /// Seconds between HELLO attempts while not joined.
     public var helloInterval = 1.0
     /// Artificial wait before training each task (tests, demos of heterogeneous devices; `--delay`).
     public var delay = TaskDelay()
-    /// Seconds between the sockets' ZMTP heartbeats (a connection dies after 3 unanswered, at least 3 s).
-    /// On slow links raise it above a third of one model's transfer time: a PONG waits behind the model.
+    /// Seconds between the sockets' ZMTP heartbeats; their deadlines follow ``HeartbeatDeadlines``.
     public var socketHeartbeat = 1.0
+    /// Slowest link (bytes/s) a model must cross: sizes the wait before a PULL; 0 also restores the fixed
+    /// 3-heartbeat ZMTP deadlines.
+    public var linkFloor = HeartbeatDeadlines.defaultLinkFloor
 
     /// Settings with the defaults above.
     public init(control: String, broadcast: String, clients: [Int], id: String) {
@@ -101,14 +108,17 @@ public struct ClientSettings: Sendable {
 }
 
 extension SocketOptions {
-    /// Options for federation sockets: ZMTP heartbeats at the node's interval so dead TCP peers are
-    /// noticed by libzmq too, short linger so shutdown is bounded.
-    static func federation(heartbeat: Double, routingID: String? = nil) -> SocketOptions {
+    /// Options for federation sockets: ZMTP heartbeats at the node's interval with deadlines sized to the
+    /// largest message (see ``HeartbeatDeadlines``) so dead TCP peers are noticed by libzmq too but a slow
+    /// transfer is not taken for one, short linger so shutdown is bounded.
+    static func federation(heartbeat: Double, largestMessageBytes: Int? = nil, linkFloor: Double = HeartbeatDeadlines.defaultLinkFloor,
+                           routingID: String? = nil) -> SocketOptions {
         var options = SocketOptions()
+        let deadlines = HeartbeatDeadlines.sized(heartbeat: heartbeat, largestMessageBytes: largestMessageBytes, linkFloor: linkFloor)
         options.linger = .seconds(2)  // room for the last uploads and BYE on a loaded machine
-        options.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
-        options.heartbeatTimeout = .milliseconds(Int64(max(3 * heartbeat, 3) * 1000))
-        options.heartbeatTTL = .milliseconds(Int64(max(3 * heartbeat, 3) * 1000))
+        options.heartbeatInterval = .milliseconds(Int64(deadlines.interval * 1000))
+        options.heartbeatTimeout = .milliseconds(Int64(deadlines.timeout * 1000))
+        options.heartbeatTTL = deadlines.ttl.map { .milliseconds(Int64($0 * 1000)) }
         options.maxMessageSize = Int64(WireLimits().maxMessageBytes)  // models past 2 GiB arrive as several frames
         options.sendTimeout = .seconds(30)
         options.routingID = routingID.map { Array($0.utf8) }

@@ -13,7 +13,9 @@ enum ModelMemory {
     static func rawBytes(of message: WireMessage) -> Int { message.envelope.tensors.reduce(0) { $0 + $1.rawBytes } }
 
     /// Seconds to wait for a broadcast model before PULLing it: `base` plus the time the model takes
-    /// at 100 MB/s. A 2.4 GB model is still arriving after the 2 s default, and pulling it then only
-    /// makes a second (and third) copy travel and land in memory next to the first.
-    static func pullDelay(base: Double, modelBytes: Int) -> Double { base + Double(modelBytes) / 100e6 }
+    /// at `linkFloor` bytes/s (at 100 MB/s when the floor is 0). A model still arriving over a slow link
+    /// (or a 2.4 GB one over a fast link) would only have a second copy travel next to the first.
+    static func pullDelay(base: Double, modelBytes: Int, linkFloor: Double) -> Double {
+        base + Double(modelBytes) / (linkFloor > 0 ? linkFloor : 100e6)
+    }
 }

@@ -40,7 +40,7 @@ extension SchedulerNode {
             return
         }
         let waiting = tasks.values.filter { $0.needsModel && $0.round != model?.message.envelope.round }.map(\.round)
-        if let round = waiting.max(), now - (pulledAt ?? fitReceived) > .seconds(settings.pullAfter) {
+        if let round = waiting.max(), now - (pulledAt ?? fitReceived) > .seconds(pullDelay) {
             pulledAt = now
             log.info("model not received by broadcast, pulling", ["round": "\(round)"])
             try? await upDealer.send(FederationMessages.plain(.pull, sender: settings.id, session: upstreamSession, round: round).parts())
@@ -123,6 +123,13 @@ extension SchedulerNode {
         if upstreamIsAsync { relay.learn(version: envelope.round, session: envelope.session) }
         // A changed experiment goes to every child; otherwise only children whose HELLO waited for this join.
         for id in children.keys.sorted() where changed || children[id]?.hello != nil { await welcomeChild(id) }
+    }
+
+    /// Seconds without the round's model after a FIT before pulling it upstream: ``SchedulerSettings/pullAfter``
+    /// plus the model's transfer time at the link floor (the size comes with the upstream's WELCOME).
+    var pullDelay: Double {
+        let bytes = upstreamConfig?["model_bytes"]?.intValue ?? upstreamConfig?["echo_params"]?.intValue.map { $0 * 4 } ?? 0
+        return ModelMemory.pullDelay(base: settings.pullAfter, modelBytes: Int(bytes), linkFloor: settings.linkFloor)
     }
 
     /// The upstream's round timeout in seconds.

@@ -100,10 +100,12 @@ public actor SchedulerNode {
     @discardableResult
     public func run() async throws(FedError) -> Bool {
         do {
-            let down = SocketOptions.federation(heartbeat: settings.heartbeat)
+            // The model's size is learnt at the upstream WELCOME, after these sockets connect and bind:
+            // unknown-size deadlines (see HeartbeatDeadlines).
+            let down = SocketOptions.federation(heartbeat: settings.heartbeat, linkFloor: settings.linkFloor)
             router = try await transport.bound(.router, to: settings.control, options: down).socket
             xpub = try await transport.bound(.xpub, to: settings.broadcast, options: down).socket
-            var up = SocketOptions.federation(heartbeat: settings.heartbeat, routingID: settings.id)
+            var up = SocketOptions.federation(heartbeat: settings.heartbeat, linkFloor: settings.linkFloor, routingID: settings.id)
             up.immediate = true  // while the upstream is away, sends fail instead of piling up stale messages
             up.sendTimeout = .seconds(5)
             upDealer = try await transport.connected(.dealer, to: settings.upstreamControl, options: up)

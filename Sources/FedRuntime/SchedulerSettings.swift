@@ -29,6 +29,9 @@ public struct SchedulerSettings: Sendable {
     public var groupDeadline = 0.8
     /// How the group's partial sum is sent upstream.
     public var partialSum = PartialSumFormat.float32
+    /// Slowest link (bytes/s) a model must cross: the upstream PULL waits the model's transfer time at
+    /// this rate on top of ``pullAfter``; 0 also restores the fixed 3-heartbeat ZMTP deadlines.
+    public var linkFloor = HeartbeatDeadlines.defaultLinkFloor
 
     /// Settings with the defaults above.
     public init(upstreamControl: String, upstreamBroadcast: String?, id: String) {
@@ -45,6 +48,7 @@ public struct SchedulerSettings: Sendable {
         guard heartbeat > 0, helloInterval > 0, pullAfter > 0 else {
             throw FedError(.invalidArgument, "--heartbeat, hello and pull intervals must be positive")
         }
+        guard linkFloor >= 0 else { throw FedError(.invalidArgument, "--link-floor must be at least 0") }
         guard groupDeadline > 0, groupDeadline < 1 else { throw FedError(.invalidArgument, "--group-deadline must be in (0, 1)") }
         guard !id.isEmpty, !id.utf8.contains(0) else { throw FedError(.invalidArgument, "--id must be a non-empty name") }
         if let upstreamTimeout, upstreamTimeout <= 0 { throw FedError(.invalidArgument, "--upstream-timeout must be positive") }

@@ -110,7 +110,7 @@ extension ServerNode {
         welcome.session = session
         welcome.round = UInt64(round)
         welcome.codecs = [wanted.codec]
-        welcome.config = settings.welcomeConfig()
+        welcome.config = settings.welcomeConfig(modelBytes: global.values.count * 4)
         log.info("child joined", ["id": peer, "clients": "\(ids.count)", "announced": "\(announcedClients.count)"])
         do {
             try await router?.send([identity] + WireMessage(envelope: welcome).parts())

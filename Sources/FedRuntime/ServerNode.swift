@@ -83,7 +83,8 @@ public actor ServerNode {
     public func run() async throws(FedError) -> RoundRecord? {
         try openResults()
         do {
-            let options = SocketOptions.federation(heartbeat: settings.heartbeat)
+            let options = SocketOptions.federation(heartbeat: settings.heartbeat, largestMessageBytes: global.values.count * 4,
+                                                   linkFloor: settings.linkFloor)
             router = try await transport.bound(.router, to: settings.control, options: options).socket
             xpub = try await transport.bound(.xpub, to: settings.broadcast, options: options).socket
         } catch {

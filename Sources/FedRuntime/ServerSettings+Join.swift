@@ -18,13 +18,14 @@ extension ServerSettings {
     }
 
     /// The configuration a WELCOME carries: the experiment's entries, the upload codec, the heartbeat
-    /// and the round timeout (plus the echo model's size for echo runs).
-    func welcomeConfig() -> [String: ConfigValue] {
+    /// the round timeout and the model's float32 bytes (plus the echo model's size for echo runs).
+    func welcomeConfig(modelBytes: Int) -> [String: ConfigValue] {
         var config = experiment.entries.mapValues { ConfigValue.string($0) }
         config["codec"] = .string(codec)
         config["heartbeat"] = .double(heartbeat)
         config["round_timeout"] = .double(roundTimeout)
         if let echoParams { config["echo_params"] = .int(Int64(echoParams)) }
+        config["model_bytes"] = .int(Int64(modelBytes))
         return config
     }
 }

@@ -61,8 +61,11 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: "Seconds without the round's model after a FIT before asking the server for it again (slow links need more).")
     var pullAfter = 2.0
 
-    @Option(help: "Seconds between ZMTP heartbeats on this process's sockets; raise it on slow links with large models.")
+    @Option(help: "Seconds between ZMTP heartbeats on this process's sockets (their deadlines allow for the model's transfer, see --link-floor).")
     var socketHeartbeat = 1.0
+
+    @Option(help: "Slowest link in MB/s the model must cross: the PULL waits the model's transfer time at this rate; 0 also restores fixed ZMTP heartbeat deadlines of 3 heartbeats.")
+    var linkFloor = HeartbeatDeadlines.defaultLinkFloor / 1e6
 
     func validate() throws {
         guard ClientTrainerKind(rawValue: trainer) != nil else { throw ValidationError("--trainer must be sgd or echo") }
@@ -70,6 +73,7 @@ struct ClientCommand: AsyncParsableCommand {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         guard ["auto", "sync", "async"].contains(mode) else { throw ValidationError("--mode must be auto, sync or async") }
         do { _ = try taskDelaySetting() } catch { throw ValidationError(error.detail) }
+        guard linkFloor >= 0 else { throw ValidationError("--link-floor must be at least 0") }
         guard requestTimeout > 0, retries >= 0 else { throw ValidationError("--request-timeout must be positive and --retries at least 0") }
         try security.check(accepts: false, connects: true)
     }
@@ -85,6 +89,7 @@ struct ClientCommand: AsyncParsableCommand {
         settings.delay = try taskDelaySetting()
         settings.pullAfter = pullAfter
         settings.socketHeartbeat = socketHeartbeat
+        settings.linkFloor = linkFloor * 1e6
         let (transport, _) = try await security.makeTransport()
         var outcome = ClientNode.Outcome.asyncServer
         if mode != "async" {

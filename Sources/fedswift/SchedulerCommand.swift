@@ -59,6 +59,9 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Seconds without the round's model after a FIT before pulling it upstream (slow WAN links need more); in async mode, before an unanswered PULL upstream is sent again.")
     var pullAfter = 2.0
 
+    @Option(help: "Slowest link in MB/s a model must cross: the upstream PULL waits the model's transfer time at this rate; 0 also restores fixed ZMTP heartbeat deadlines of 3 heartbeats.")
+    var linkFloor = HeartbeatDeadlines.defaultLinkFloor / 1e6
+
     @Option(help: "Share of the upstream's round timeout after which the group reports without its stragglers, in (0, 1).")
     var groupDeadline = 0.8
 
@@ -83,6 +86,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         s.upstreamTimeout = upstreamTimeout
         s.groupDeadline = groupDeadline
         s.pullAfter = pullAfter
+        s.linkFloor = linkFloor * 1e6
         s.partialSum = PartialSumFormat(rawValue: partialSum) ?? .float32
         return s
     }

@@ -81,6 +81,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between heartbeats; a client silent for 3 of them is dropped.")
     var heartbeat = 1.0
 
+    @Option(help: "Slowest link in MB/s per connection a model must cross before a ZMTP heartbeat deadline drops it (deadlines grow by the model's transfer time at this rate); 0: fixed deadlines of 3 heartbeats.")
+    var linkFloor = HeartbeatDeadlines.defaultLinkFloor / 1e6
+
     @Option(help: "Transport benchmarks: a one-tensor model of N float32 zeros, no data, no evaluation (use with clients' --trainer echo).")
     var echoParams: Int?
 
@@ -108,6 +111,7 @@ struct ServerCommand: AsyncParsableCommand {
         s.heartbeat = heartbeat
         s.echoParams = echoParams
         s.maxFrameElements = maxFrameElements
+        s.linkFloor = linkFloor * 1e6
         s.maxPeers = maxPeers
         return s
     }

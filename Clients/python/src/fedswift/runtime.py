@@ -139,8 +139,10 @@ class ClientNode:
         s.setsockopt(zmq.SNDTIMEO, 5000)
         s.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
         s.setsockopt(zmq.HEARTBEAT_IVL, hb)
-        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, max(3 * hb, 3000))
-        s.setsockopt(zmq.HEARTBEAT_TTL, max(3 * hb, 3000))
+        # libzmq resets its heartbeat timers only on a complete message, and the model's size is unknown
+        # when connecting: ask no TTL of the server and wait long for a PONG (a model may be draining over a
+        # slow link); the server's PINGs carry a TTL sized to its model, so a dead server is still noticed.
+        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, max(3 * hb, 600_000))
         s.setsockopt(zmq.MAXMSGSIZE, self.settings.limits.max_message_bytes)
         s.setsockopt(zmq.ROUTING_ID, self.settings.node_id.encode())
         return s
