@@ -17,10 +17,17 @@ struct FedSwiftCommand: AsyncParsableCommand {
     /// Roles that move model-sized frames every round (see ``AllocatorTuning/shareMainArena()``).
     static let networkRoles: Set<String> = ["server", "client", "scheduler"]
 
+    /// The subcommand named by `arguments`, past leading options (`fedswift --config run.yaml server ...`).
+    static func subcommand(of arguments: ArraySlice<String>) -> String? {
+        var rest = arguments
+        while let first = rest.first, first.hasPrefix("-") { rest = rest.dropFirst(first == "--config" ? 2 : 1) }
+        return rest.first
+    }
+
     /// Expands `--config` files, then parses and runs as usual.
     static func main() async {
         // Before any other thread allocates: glibc fixes a thread's arena at its first allocation.
-        if let role = CommandLine.arguments.dropFirst().first, networkRoles.contains(role) { AllocatorTuning.shareMainArena() }
+        if let role = subcommand(of: CommandLine.arguments.dropFirst()), networkRoles.contains(role) { AllocatorTuning.shareMainArena() }
         do {
             let arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()))
             await main(arguments)
