@@ -102,7 +102,8 @@ def main() -> int:
 
     try:
         outcome = fedswift.start_client(client_for, control=args.control, broadcast=args.broadcast, clients=args.clients,
-                                        node_id=args.id, trainer=args.trainer, pull_after=args.pull_after)
+                                        node_id=args.id, trainer=args.trainer, pull_after=args.pull_after,
+                                        link_floor=args.link_floor * 1e6)
     except fedswift.FedError as error:
         print(f"client: {error}", file=sys.stderr)
         return 1

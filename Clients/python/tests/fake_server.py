@@ -66,10 +66,10 @@ class FakeServer:
     def publish(self, node_id: str, message: Message) -> None:
         self.xpub.send_multipart([node_id.encode()] + encode_message(message))
 
-    def join(self, codec: str = "raw", heartbeat: float = 0.5) -> Message:
+    def join(self, codec: str = "raw", heartbeat: float = 0.5, **config) -> Message:
         hello = self.recv([MessageKind.HELLO])
         self.send(Envelope(MessageKind.WELCOME, sender="server", session=self.session, codecs=[Codec.RAW],
-                           config={"codec": codec, "heartbeat": heartbeat, "dataset": "fmnist", "seed": "3"}))
+                           config={"codec": codec, "heartbeat": heartbeat, "dataset": "fmnist", "seed": "3", **config}))
         return hello
 
     def model(self, round: int, values: np.ndarray, task_id: int = 1) -> Message:

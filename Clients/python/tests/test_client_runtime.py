@@ -14,6 +14,7 @@ import pytest
 from fake_server import FakeServer, start
 from fedswift import (Codec, EchoClient, Envelope, ErrorCode, FedError, FitRes, Message, MessageKind, NumPyClient, Outcome,
                       WireError, decode_model, tensor_seed)
+from fedswift.settings import pull_delay
 from fedswift.topk import kept_count
 from fedswift.upload import upload_seed
 
@@ -63,6 +64,20 @@ def test_missed_broadcast_is_pulled(server: FakeServer) -> None:
                 server.model(4, np.zeros(6, dtype=np.float32), task_id=2).frames)
     result = server.recv([MessageKind.FIT_RESULT])
     np.testing.assert_array_equal(decoded(result), np.ones(6, dtype=np.float32))
+    client.finish()
+
+
+def test_pull_waits_for_the_model_transfer_time_at_the_link_floor(server: FakeServer) -> None:
+    assert pull_delay(2.0, 40_000_000, 1e6) == 42.0
+    assert pull_delay(2.0, 40_000_000, 0) == pytest.approx(2.4)  # floor 0: 100 MB/s
+    assert pull_delay(2.0, -1, 1e6) == 2.0
+    client = start(server, EchoClient(), pull_after=0.3, link_floor=1e6)
+    server.join(model_bytes=1_000_000)  # 1 MB at 1 MB/s: PULL after 0.3 + 1.0 s, not 0.3 s
+    sent = time.monotonic()
+    server.fit(4, [0], task_id=2)
+    pull = server.recv([MessageKind.PULL])
+    waited = time.monotonic() - sent
+    assert pull.envelope.round == 4 and 1.2 <= waited < 5.0, waited
     client.finish()
 
 

@@ -20,7 +20,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     try:
         outcome = start_client(lambda cid: EchoClient(), control=args.control, broadcast=args.broadcast, clients=args.clients,
-                               node_id=args.id, trainer="echo", pull_after=args.pull_after)
+                               node_id=args.id, trainer="echo", pull_after=args.pull_after,
+                               link_floor=args.link_floor * 1e6)
     except FedError as error:
         print(f"python client: {error}", file=sys.stderr)
         return 1

@@ -25,7 +25,7 @@ from .message import decode_message, encode_message
 from .model import decode_model
 from .tensor import TensorEncoding
 from .topk import TopKResidual
-from .settings import ClientSettings, Outcome
+from .settings import ClientSettings, Outcome, pull_delay
 from .upload import encode_upload, layout_of
 from .wire import Codec, Envelope, Message, MessageKind, WireError
 
@@ -200,7 +200,7 @@ class ClientNode:
             self.session = None
             return
         fit = self._pending_fit
-        if fit is not None and not self._model_fits(fit.envelope) and now - (fit.pulled_at or fit.received) > self.settings.pull_after:
+        if fit is not None and not self._model_fits(fit.envelope) and now - (fit.pulled_at or fit.received) > self._pull_delay():
             fit.pulled_at = now
             log.info("[client %s] model of round %d not received by broadcast, pulling", self.settings.node_id, fit.envelope.round)
             self._send(self._plain(MessageKind.PULL, fit.envelope.round))
@@ -258,6 +258,13 @@ class ClientNode:
         self._last_heard = self._last_heartbeat = time.monotonic()
         log.info("[client %s] joined session=%s codec=%s dataset=%s", self.settings.node_id, envelope.session,
                  str(config.get("codec", "?")), str(config.get("dataset", "?")))
+
+    def _pull_delay(self) -> float:
+        try:
+            model_bytes = int(self.welcome_config.get("model_bytes", 0)) if self.welcome_config else 0
+        except (TypeError, ValueError):
+            model_bytes = 0
+        return pull_delay(self.settings.pull_after, model_bytes, self.settings.link_floor)
 
     def _accept_model(self, message: Message) -> None:
         if message.envelope.kind != MessageKind.MODEL:
