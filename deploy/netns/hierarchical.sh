@@ -12,18 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 source "$here/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then echo "hierarchical.sh: SKIPPED (needs root for network namespaces)"; exit 0; fi
-FEDSWIFT=$(find_fedswift "$repo") || { echo "hierarchical.sh: no fedswift binary; run swift build first" >&2; exit 1; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/fedswift-netns-XXXXXX")
-ok=0
-cleanup() {
-  netns_down
-  if [ $ok -eq 1 ]; then rm -rf "$work"; else echo "hierarchical.sh: FAILED; logs kept in $work" >&2; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-started=$SECONDS
-step() { echo "hierarchical.sh: $* ($((SECONDS - started)) s)"; }
+begin_test hierarchical.sh netns
 
 netns_up 2
 step "topology up: server $WAN_SERVER, schedulers $(scheduler_wan_ip a)/$(scheduler_wan_ip b), 4 client hosts"

@@ -139,3 +139,24 @@ find_fedswift() {
   done
   return 1
 }
+
+# begin_test NAME TAG: the start every namespace test shares. Skips (exit 0) unless root, sets FEDSWIFT
+# (see find_fedswift) and $work (a fresh directory), and on exit tears the namespaces down and keeps
+# $work with the logs unless the script set ok=1. `step TEXT` then prints progress with elapsed seconds.
+begin_test() {
+  TEST_NAME=$1
+  if [ "$(id -u)" -ne 0 ]; then echo "$TEST_NAME: SKIPPED (needs root for network namespaces)"; exit 0; fi
+  FEDSWIFT=$(find_fedswift "$repo") || { echo "$TEST_NAME: no fedswift binary; run swift build first" >&2; exit 1; }
+  work=$(mktemp -d "${TMPDIR:-/tmp}/fedswift-$2-XXXXXX")
+  ok=0
+  trap end_test EXIT
+  trap 'exit 1' INT TERM
+  started=$SECONDS
+}
+
+end_test() {
+  netns_down
+  if [ "$ok" -eq 1 ]; then rm -rf "$work"; else echo "$TEST_NAME: FAILED; logs kept in $work" >&2; fi
+}
+
+step() { echo "$TEST_NAME: $* ($((SECONDS - started)) s)"; }

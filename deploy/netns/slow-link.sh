@@ -13,21 +13,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 source "$here/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then echo "slow-link.sh: SKIPPED (needs root for network namespaces)"; exit 0; fi
-FEDSWIFT=$(find_fedswift "$repo") || { echo "slow-link.sh: no fedswift binary; run swift build first" >&2; exit 1; }
+begin_test slow-link.sh slow
 PARAMS=${PARAMS:-5000000}
 RATE=${RATE:-20mbit}
 ROUNDS=${ROUNDS:-2}
-work=$(mktemp -d "${TMPDIR:-/tmp}/fedswift-slow-XXXXXX")
-ok=0
-cleanup() {
-  netns_down
-  if [ $ok -eq 1 ]; then rm -rf "$work"; else echo "slow-link.sh: FAILED; logs kept in $work" >&2; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-started=$SECONDS
-step() { echo "slow-link.sh: $* ($((SECONDS - started)) s)"; }
 
 for host in srv c1; do
   ip netns add "$(ns $host)"
